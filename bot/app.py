@@ -1,0 +1,82 @@
+"""The app factory: settings in, a wired helploop (database, KB, domain, Bolt app, WSGI app) out."""
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.clock import Clock, SystemClock
+from bot.desk import Desk
+from bot.lifecycle import Lifecycle
+from bot.settings import Settings
+from bot.timers import TimerRunner
+from handlers.listeners import register
+from handlers.slack_notifier import SlackNotifier
+from kb import KnowledgeBase, load_kb
+from storage import migrate
+from storage.engine import make_engine, make_sessions
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+@dataclass
+class Helploop:
+    """A wired instance: what the server, the scheduler, the demo and the tests use."""
+
+    settings: Settings
+    engine: Engine
+    kb: KnowledgeBase
+    desk: Desk
+    lifecycle: Lifecycle
+    timers: TimerRunner
+    bolt: App
+    wsgi: Callable[..., Iterable[bytes]]
+    executor: ThreadPoolExecutor
+
+    def close(self) -> None:
+        """Finish running listeners, then release the database connections."""
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Helploop:
+    """Wire everything; brings the database schema up to date first."""
+    kb = load_kb(settings.kb_dir)
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    desk = Desk(make_sessions(engine), lambda: kb, SlackNotifier(client), clock or SystemClock())
+    lifecycle = Lifecycle(desk)
+    # Listeners run on this pool after the ack, so Slack gets its HTTP answer at once.
+    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="helploop-listener")
+    bolt = App(signing_secret=settings.slack_signing_secret, client=client,
+               process_before_response=False, listener_executor=executor)
+    register(bolt, lifecycle)
+    return Helploop(settings, engine, kb, desk, lifecycle, TimerRunner(desk), bolt,
+                    _wsgi(SlackRequestHandler(bolt)), executor)
+
+
+def _wsgi(slack: SlackRequestHandler) -> Callable[..., Iterable[bytes]]:
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == EVENTS_PATH:
+            return slack(environ, start_response)
+        if path in ("/health", "/healthz"):
+            return _json(start_response, "200 OK", {"status": "ok"})
+        return _json(start_response, "404 Not Found", {"error": "not_found", "path": path})
+    return application
+
+
+def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]

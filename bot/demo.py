@@ -1,0 +1,153 @@
+"""`helploop demo`: the whole loop on this machine, no Slack account needed.
+
+The real app (HTTP, signed requests), a real SQLite database, the real scheduler ticking while the
+clock is moved forward, and a local stand-in for the Slack Web API whose calls become the transcript.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import Helploop, build
+from bot.clock import ManualClock
+from bot.localslack import LocalSlack
+from bot.metrics import compute
+from bot.scheduler import start_scheduler
+from bot.server import Server
+from bot.settings import EXAMPLE_KB_DIR, Settings
+from bot.slacksim import SlackSim
+from storage import queries
+
+MENTION = re.compile(r"<@([A-Z0-9]+)>")
+SECRET = "demo-signing-secret"
+START = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)  # Monday, 09:30 in Warsaw
+PEOPLE = {"U0HLEMP": "Ewa (employee)", "U0HLLAN": "Lan (employee)", "U0HLANNA": "Anna (IT)",
+          "U0HLPIOTR": "Piotr (IT)", "U0HLMAGDA": "Magda (HR)", "U0HLMINH": "Minh (IT)",
+          "U0HLKASIA": "Kasia (IT)", "U0HLBOT": "helploop"}
+
+
+class Demo:
+    """Drives the scripted scenes and prints what everyone would see in Slack."""
+
+    def __init__(self, app: Helploop, slack: LocalSlack, sim: SlackSim, clock: ManualClock, out: TextIO):
+        self.app, self.slack, self.sim, self.clock, self.out = app, slack, sim, clock, out
+        self._printed = 0
+
+    def say(self, text: str) -> None:
+        """A narrator line."""
+        print(f"\n── {text}", file=self.out)
+
+    def user(self, who: str, where: str, text: str) -> None:
+        """What a person does, in the transcript's style."""
+        print(f"{where}  {PEOPLE.get(who, who)}: {text}", file=self.out)
+
+    def settle(self, quiet: float = 0.4, limit: float = 10.0) -> None:
+        """Wait until the bot stops calling Slack, then print the new transcript lines."""
+        deadline = time.monotonic() + limit
+        count, since = len(self.slack.calls()), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            now_count = len(self.slack.calls())
+            if now_count != count:
+                count, since = now_count, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                break
+        lines = self.slack.transcript()
+        for line in lines[self._printed:]:
+            print(MENTION.sub(lambda m: "@" + PEOPLE.get(m.group(1), m.group(1)).split(" (")[0], line),
+                  file=self.out)
+        self._printed = len(lines)
+
+    def request(self, channel: str, ts: str):
+        """The request stored for a message."""
+        with self.app.desk.sessions.begin() as session:
+            return queries.find_request(session, channel, ts)
+
+    def click(self, who: str, label: str, action: str, request, channel: str, ts: str | None) -> None:
+        """Press a button on one of the bot's messages."""
+        self.user(who, f"#{channel}" if channel.startswith("C") else "(DM)", f"clicks [{label}]")
+        self.sim.block_action(who, action, str(request.id), channel, ts)
+        self.settle()
+
+    def wait_until(self, minutes: float) -> None:
+        """Move the clock forward; the real scheduler's next tick runs what became due."""
+        self.clock.advance(timedelta(minutes=minutes))
+        local = self.clock.now().strftime("%a %d %b %H:%M UTC")
+        self.say(f"time passes: {minutes / 60:g} h later ({local})")
+        time.sleep(0.5)  # a few scheduler ticks
+        self.settle()
+
+
+def run_demo(kb_dir: Path | None = None, out: TextIO | None = None) -> int:
+    """Run the scripted demo and print the transcript; returns the exit code."""
+    import sys
+
+    out = out or sys.stdout
+    with tempfile.TemporaryDirectory(prefix="helploop-demo-") as tmp, LocalSlack() as slack:
+        for user_id, name in PEOPLE.items():
+            slack.add_user(user_id, real_name=name)
+        clock = ManualClock(START)
+        settings = Settings(slack_bot_token="xoxb-demo", slack_signing_secret=SECRET,
+                            slack_api_url=slack.base_url, database_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
+                            kb_dir=kb_dir or EXAMPLE_KB_DIR)
+        app = build(settings, clock=clock)
+        server = Server(app.wsgi).start()
+        scheduler = start_scheduler(app.timers, tick_seconds=0.1)
+        try:
+            print(f"helploop demo: app on {server.url}/slack/events, stand-in Slack Web API on "
+                  f"{slack.base_url}, database {settings.database_url}, KB {settings.kb_dir} "
+                  f"({len(app.kb.entries)} entries)", file=out)
+            demo = Demo(app, slack, SlackSim(f"{server.url}/slack/events", SECRET,
+                                             response_urls=slack.response_url), clock, out)
+            _script(demo)
+            _print_metrics(demo)
+        finally:
+            scheduler.shutdown(wait=False)
+            server.close()
+            app.close()
+    return 0
+
+
+def _script(demo: Demo) -> None:
+    demo.say("1. A question the knowledge base answers (Polish, typed without diacritics)")
+    question = "jak zresetowac haslo do vpn?"
+    demo.user("U0HLEMP", "(DM to helploop)", question)
+    sent = demo.sim.message("U0HLEMP", question, "D0HLEMP")
+    demo.settle()
+    request = demo.request("D0HLEMP", sent.ts)
+    demo.click("U0HLEMP", "That solved it", "helploop.answer.solved", request, "D0HLEMP", request.answer_ts)
+
+    demo.say("2. A question nobody wrote an answer for: escalated to the on-call person")
+    question = "The projector in the Saigon room buzzes loudly during every video call"
+    demo.user("U0HLLAN", "#general", f"@helploop {question}")
+    sent = demo.sim.app_mention("U0HLLAN", f"<@U0HLBOT> {question}", "C0HLGENERAL")
+    demo.settle()
+    request = demo.request("C0HLGENERAL", sent.ts)
+    triage = request.triage_channel
+    demo.say("Someone outside the department tries to claim it, then two of its staff click at once")
+    demo.click("U0HLMAGDA", "Claim", "helploop.triage.claim", request, triage, request.triage_ts)
+    staff = demo.app.kb.departments[request.department_id].staff
+    demo.click(staff[0], "Claim", "helploop.triage.claim", request, triage, request.triage_ts)
+    demo.click(staff[1], "Claim", "helploop.triage.claim", request, triage, request.triage_ts)
+    demo.click(staff[0], "Resolve", "helploop.triage.resolve", request, triage, request.triage_ts)
+
+    delay = demo.app.kb.departments[request.department_id].followup_delay_hours
+    demo.wait_until(delay * 60 + 1)
+    request = demo.request("C0HLGENERAL", sent.ts)
+    demo.say("The employee says it is not fixed: reopened, and the claimer is pinged")
+    demo.click("U0HLLAN", "No, still broken", "helploop.followup.no", request, "C0HLGENERAL", request.followup_ts)
+    demo.click(staff[0], "Resolve", "helploop.triage.resolve", request, triage, request.triage_ts)
+    demo.wait_until(delay * 60 + 1)
+    request = demo.request("C0HLGENERAL", sent.ts)
+    demo.click("U0HLLAN", "Yes, it's fixed", "helploop.followup.yes", request, "C0HLGENERAL", request.followup_ts)
+
+
+def _print_metrics(demo: Demo) -> None:
+    metrics = compute(demo.app.desk.sessions)
+    demo.say("Service metrics (helploop metrics)")
+    for key, value in metrics.as_dict().items():
+        print(f"  {key:24} {value}", file=demo.out)

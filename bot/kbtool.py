@@ -1,0 +1,93 @@
+"""Logic of `helploop kb check` and `helploop kb match`, on streams so it is testable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TextIO
+
+from kb import KbError, KnowledgeBase, MatchResult, load_kb
+
+_QUESTION_WIDTH = 48
+_PHRASING_WIDTH = 48
+
+
+def _load(kb_dir: Path, err: TextIO) -> KnowledgeBase | None:
+    try:
+        return load_kb(kb_dir)
+    except KbError as exc:
+        for line in exc.errors:
+            print(line, file=err)
+        n = len(exc.errors)
+        print(f"{n} error{'s' if n != 1 else ''} in {kb_dir}", file=err)
+        return None
+
+
+def check(kb_dir: Path, out: TextIO, err: TextIO) -> int:
+    """Validate the KB: print a summary and warnings (0) or every error (1)."""
+    kb = _load(kb_dir, err)
+    if kb is None:
+        return 1
+    print(f"OK: {len(kb.entries)} entries in {len(kb.files)} files, {len(kb.departments)} departments", file=out)
+    for warning in kb.warnings:
+        print(f"warning: {warning}", file=out)
+    s = kb.settings
+    detail = f" ({s.detail})" if s.detail else ""
+    print(f"matching: answer when score >= {s.min_score:g} and lead >= {s.min_margin:g} [{s.source}]{detail}", file=out)
+    return 0
+
+
+def _department(kb: KnowledgeBase, result: MatchResult) -> str | None:
+    if result.entry is not None:
+        return result.entry.department
+    if result.best is not None:
+        return result.best.department
+    return None
+
+
+def _record(kb: KnowledgeBase, question: str, result: MatchResult) -> dict[str, object]:
+    return {
+        "question": question,
+        "entry": result.entry.id if result.entry else None,
+        "score": result.score,
+        "department": _department(kb, result),
+        "best": result.best.id if result.best else None,
+        "best_score": result.best_score,
+        "phrasing": result.phrasing,
+    }
+
+
+def _clip(text: str | None, width: int) -> str:
+    text = (text or "-").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def match(kb_dir: Path, inp: TextIO, out: TextIO, err: TextIO, as_json: bool) -> int:
+    """Match each non-blank input line; print JSON lines or an aligned table."""
+    kb = _load(kb_dir, err)
+    if kb is None:
+        return 1
+    rows: list[tuple[str, ...]] = []
+    for line in inp:
+        question = line.strip()
+        if not question:
+            continue
+        result = kb.match(question)
+        if as_json:
+            print(json.dumps(_record(kb, question, result), ensure_ascii=False), file=out, flush=True)
+            continue
+        answered = result.entry is not None
+        rows.append((
+            _clip(question, _QUESTION_WIDTH),
+            "answer" if answered else "escalate",
+            result.best.id if result.best else "-",
+            f"{result.best_score:.1f}",
+            _clip(result.phrasing, _PHRASING_WIDTH),
+        ))
+    if not as_json and rows:
+        header = ("QUESTION", "DECISION", "ENTRY", "SCORE", "MATCHED PHRASING")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            cells = [row[i].rjust(widths[i]) if i == 3 else row[i].ljust(widths[i]) for i in range(len(row))]
+            print("  ".join(cells).rstrip(), file=out)
+    return 0

@@ -1,0 +1,224 @@
+"""The request lifecycle: ask -> answer or escalate -> claim -> resolve -> follow-up verdict."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import func
+
+from bot.desk import BOT_ACTOR, Desk
+from bot.notifier import Notice, Posted
+from bot.oncall import on_call
+from bot.records import Outcome, Question, Refusal, RequestView
+from bot.routing import route
+from storage import queries
+from storage.models import Request, Resolution, Status, TimerKind
+
+log = logging.getLogger(__name__)
+TRIAGE_RETRY_DELAY = timedelta(minutes=1)
+MAX_QUESTION_CHARS = 4000  # longer messages are kept whole in Slack; we store and match the start
+
+
+class Lifecycle:
+    """Every transition a person triggers; each commits first, then tells Slack."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    # --- employee ---------------------------------------------------------------------------
+
+    def ask(self, question: Question) -> RequestView | None:
+        """Create a request for a message; answer it from the KB or escalate. None if a duplicate."""
+        kb = self.desk.kb()
+        text = question.text.strip()[:MAX_QUESTION_CHARS]
+        result = kb.match(text)
+        department_id = route(kb, result, text)
+        now = self.desk.clock.now()
+        answered = result.entry is not None
+        status = Status.ANSWERED if answered else Status.ESCALATED
+        with self.desk.sessions.begin() as session:
+            request = queries.add_request(
+                session, channel_id=question.channel_id,
+                root_ts=question.thread_ts or question.message_ts, message_ts=question.message_ts,
+                reply_thread_ts=None if question.is_direct else (question.thread_ts or question.message_ts),
+                user_id=question.user_id, source=question.source, text=text,
+                department_id=department_id, status=status,
+                kb_entry_id=result.best.id if result.best else None,
+                kb_score=result.best_score, reopen_count=0, created_at=now, updated_at=now,
+                escalated_at=None if answered else now,
+                oncall_user_id=None if answered else self._on_call(department_id, now),
+            )
+            if request is None:
+                log.info("duplicate message %s/%s ignored", question.channel_id, question.message_ts)
+                return None
+            self.desk.audit(session, request.id, now, question.user_id, "created", None, status,
+                            entry=result.best.id if result.best else None, score=round(result.best_score, 1))
+            view = self.desk.view(request)
+        if answered:
+            ref = self.desk.call_slack("send answer", self.desk.notifier.send_answer, view, result.entry.answer)
+            if ref:
+                self.desk.record(view.id, answer_ts=ref.ts, first_response_at=now)
+        else:
+            self._announce_escalation(view)
+        return self.desk.load(view.id)
+
+    def solved(self, request_id: int, user_id: str) -> Outcome:
+        """The employee says the KB answer solved it: closed as self-served."""
+        return self._verdict_on_answer(request_id, user_id, solved=True)
+
+    def still_need_help(self, request_id: int, user_id: str) -> Outcome:
+        """The employee says the KB answer did not help: escalate to the department."""
+        return self._verdict_on_answer(request_id, user_id, solved=False)
+
+    def followup_verdict(self, request_id: int, user_id: str, fixed: bool) -> Outcome:
+        """The employee answers "was it really fixed?": yes closes the loop, no reopens."""
+        now = self.desk.clock.now()
+        with self.desk.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            if request is None:
+                return Outcome.refused(Refusal.NOT_FOUND)
+            if request.user_id != user_id:
+                return Outcome.refused(Refusal.NOT_REQUESTER, self.desk.view(request))
+            if fixed:
+                moved = queries.transition(session, request_id, [Status.RESOLVED], Status.CLOSED,
+                                           resolution=Resolution.CONFIRMED, closed_at=now, updated_at=now)
+            else:
+                moved = queries.transition(session, request_id, [Status.RESOLVED], Status.REOPENED,
+                                           reopen_count=Request.reopen_count + 1, resolved_at=None,
+                                           updated_at=now)
+            if not moved:
+                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
+            to_status = Status.CLOSED if fixed else Status.REOPENED
+            queries.cancel_timers(session, request_id, [TimerKind.FOLLOWUP_EXPIRY], now)
+            self.desk.audit(session, request_id, now, user_id, "confirmed" if fixed else "reopened",
+                            Status.RESOLVED, to_status)
+        view = self.desk.load(request_id)
+        notifier = self.desk.notifier
+        self.desk.call_slack("refresh follow-up", notifier.refresh, view, Posted.FOLLOWUP)
+        self.desk.call_slack("refresh triage", notifier.refresh, view, Posted.TRIAGE)
+        if not fixed:
+            self.desk.call_slack("tell claimer", notifier.notify, view, Notice.REOPENED)
+        return Outcome(ok=True, request=view)
+
+    # --- support staff ----------------------------------------------------------------------
+
+    def claim(self, request_id: int, user_id: str) -> Outcome:
+        """A staff member takes the request; exactly one concurrent claimer wins."""
+        now = self.desk.clock.now()
+        with self.desk.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            refusal = self._staff_refusal(request, user_id)
+            if refusal:
+                return Outcome.refused(refusal, self.desk.view(request) if request else None)
+            won = queries.transition(
+                session, request_id, [Status.ESCALATED], Status.CLAIMED, claimed_by=user_id,
+                claimed_at=now, updated_at=now,
+                first_response_at=func.coalesce(Request.first_response_at, now),
+            )
+            if not won:
+                session.refresh(request)
+                already = Refusal.ALREADY_CLAIMED if request.claimed_by else Refusal.ALREADY_DONE
+                return Outcome.refused(already, self.desk.view(request))
+            self.desk.audit(session, request_id, now, user_id, "claimed", Status.ESCALATED, Status.CLAIMED)
+        view = self.desk.load(request_id)
+        self.desk.call_slack("refresh triage", self.desk.notifier.refresh, view, Posted.TRIAGE)
+        self.desk.call_slack("tell requester", self.desk.notifier.notify, view, Notice.CLAIMED)
+        return Outcome(ok=True, request=view)
+
+    def unclaim(self, request_id: int, user_id: str) -> Outcome:
+        """The claimer gives the request back to the triage queue."""
+        now = self.desk.clock.now()
+        with self.desk.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            refusal = self._staff_refusal(request, user_id)
+            if refusal:
+                return Outcome.refused(refusal, self.desk.view(request) if request else None)
+            if request.claimed_by != user_id:
+                return Outcome.refused(Refusal.NOT_CLAIMER, self.desk.view(request))
+            from_status = request.status
+            moved = queries.transition(session, request_id, [Status.CLAIMED, Status.REOPENED],
+                                       Status.ESCALATED, where={"claimed_by": user_id},
+                                       claimed_by=None, claimed_at=None, updated_at=now)
+            if not moved:
+                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
+            self.desk.audit(session, request_id, now, user_id, "unclaimed", from_status, Status.ESCALATED)
+        view = self.desk.load(request_id)
+        self.desk.call_slack("refresh triage", self.desk.notifier.refresh, view, Posted.TRIAGE)
+        return Outcome(ok=True, request=view)
+
+    def resolve(self, request_id: int, user_id: str) -> Outcome:
+        """Staff mark the request resolved; the follow-up is scheduled per the department's delay."""
+        now = self.desk.clock.now()
+        with self.desk.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            refusal = self._staff_refusal(request, user_id)
+            if refusal:
+                return Outcome.refused(refusal, self.desk.view(request) if request else None)
+            from_status = request.status
+            moved = queries.transition(session, request_id, [Status.CLAIMED, Status.REOPENED],
+                                       Status.RESOLVED, resolved_at=now, updated_at=now,
+                                       followup_channel=None, followup_ts=None)
+            if not moved:
+                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
+            department = self.desk.kb().departments.get(request.department_id)
+            delay = department.followup_delay_hours if department else 24.0
+            queries.cancel_timers(session, request_id, [TimerKind.FOLLOWUP, TimerKind.FOLLOWUP_EXPIRY], now)
+            queries.schedule_timer(session, request_id, TimerKind.FOLLOWUP, now + timedelta(hours=delay), now)
+            self.desk.audit(session, request_id, now, user_id, "resolved", from_status, Status.RESOLVED)
+        view = self.desk.load(request_id)
+        self.desk.call_slack("refresh triage", self.desk.notifier.refresh, view, Posted.TRIAGE)
+        self.desk.call_slack("tell requester", self.desk.notifier.notify, view, Notice.RESOLVED)
+        return Outcome(ok=True, request=view)
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _verdict_on_answer(self, request_id: int, user_id: str, solved: bool) -> Outcome:
+        now = self.desk.clock.now()
+        with self.desk.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            if request is None:
+                return Outcome.refused(Refusal.NOT_FOUND)
+            if request.user_id != user_id:
+                return Outcome.refused(Refusal.NOT_REQUESTER, self.desk.view(request))
+            if solved:
+                moved = queries.transition(session, request_id, [Status.ANSWERED], Status.CLOSED,
+                                           resolution=Resolution.SELF_SERVED, closed_at=now,
+                                           resolved_at=now, updated_at=now)
+            else:
+                moved = queries.transition(session, request_id, [Status.ANSWERED], Status.ESCALATED,
+                                           escalated_at=now, updated_at=now,
+                                           oncall_user_id=self._on_call(request.department_id, now))
+            if not moved:
+                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
+            to_status = Status.CLOSED if solved else Status.ESCALATED
+            self.desk.audit(session, request_id, now, user_id, "self_served" if solved else "escalated",
+                            Status.ANSWERED, to_status)
+        view = self.desk.load(request_id)
+        self.desk.call_slack("refresh answer", self.desk.notifier.refresh, view, Posted.ANSWER)
+        if not solved:
+            self._announce_escalation(view)
+        return Outcome(ok=True, request=self.desk.load(request_id))
+
+    def _announce_escalation(self, view: RequestView) -> None:
+        notifier = self.desk.notifier
+        self.desk.call_slack("escalation notice", notifier.send_escalation_notice, view)
+        ref = self.desk.call_slack("post triage", notifier.post_triage, view)
+        if ref:
+            self.desk.record(view.id, triage_channel=ref.channel, triage_ts=ref.ts)
+        else:
+            log.error("request %s: triage post failed; retrying in %s", view.id, TRIAGE_RETRY_DELAY)
+            now = self.desk.clock.now()
+            with self.desk.sessions.begin() as session:
+                queries.schedule_timer(session, view.id, TimerKind.TRIAGE_RETRY, now + TRIAGE_RETRY_DELAY, now)
+
+    def _on_call(self, department_id: str, now) -> str | None:
+        department = self.desk.kb().departments.get(department_id)
+        return on_call(department.rotation, now) if department else None
+
+    def _staff_refusal(self, request: Request | None, user_id: str) -> Refusal | None:
+        if request is None:
+            return Refusal.NOT_FOUND
+        department = self.desk.kb().departments.get(request.department_id)
+        if department is None or user_id not in department.staff:
+            return Refusal.NOT_STAFF
+        return None

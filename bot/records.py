@@ -1,0 +1,73 @@
+"""Plain dataclasses the domain speaks in; handlers build them from Slack payloads and render them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Question:
+    """An employee's message asking for help, as the domain sees it."""
+
+    channel_id: str
+    user_id: str
+    message_ts: str
+    thread_ts: str | None
+    text: str
+    source: str            # "dm" or "mention"
+    is_direct: bool        # True in a DM: replies go to the DM itself, not a thread
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A snapshot of a request with what rendering needs (department name, triage channel)."""
+
+    id: int
+    channel_id: str
+    message_ts: str
+    reply_thread_ts: str | None
+    user_id: str
+    source: str
+    text: str
+    department_id: str
+    department_name: str
+    triage_channel: str | None
+    status: str
+    resolution: str | None
+    kb_entry_id: str | None
+    oncall_user_id: str | None
+    claimed_by: str | None
+    reopen_count: int
+    answer_ts: str | None
+    triage_ts: str | None
+    followup_channel: str | None
+    followup_ts: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+    answer_text: str | None = None  # the KB answer that was offered, if one was
+
+
+class Refusal(StrEnum):
+    """Why an action by a user was not carried out (handlers turn this into an ephemeral reply)."""
+
+    NOT_FOUND = "not_found"
+    NOT_REQUESTER = "not_requester"
+    NOT_STAFF = "not_staff"
+    NOT_CLAIMER = "not_claimer"
+    ALREADY_CLAIMED = "already_claimed"
+    ALREADY_DONE = "already_done"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a user's action: done, or refused with a reason; `request` is the latest state."""
+
+    ok: bool
+    request: RequestView | None = None
+    refusal: Refusal | None = None
+
+    @classmethod
+    def refused(cls, refusal: Refusal, request: RequestView | None = None) -> "Outcome":
+        """A refusal with the request's current state (e.g. who already claimed it)."""
+        return cls(ok=False, request=request, refusal=refusal)

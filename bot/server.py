@@ -1,0 +1,46 @@
+"""Serve the WSGI app with waitress (multi-threaded, production-grade) and tick the timers."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from waitress.server import create_server
+
+log = logging.getLogger(__name__)
+
+
+class Server:
+    """A waitress server on a background thread (port 0 picks a free port)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0,
+                 threads: int = 8) -> None:
+        self._server: Any = create_server(app, host=host, port=port, threads=threads)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The port actually bound."""
+        return int(self._server.effective_port)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:3000."""
+        return f"http://{self._server.effective_host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        """Serve on the calling thread until closed."""
+        self._server.run()
+
+    def start(self) -> "Server":
+        """Serve on a daemon thread."""
+        self._thread = threading.Thread(target=self.serve_forever, name="helploop-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.close()
+        if self._thread:
+            self._thread.join(timeout=5)

@@ -1,0 +1,61 @@
+"""Settings from the environment (and a .env file, loaded by the CLI)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+EXAMPLE_KB_DIR = Path(__file__).resolve().parent.parent / "kb" / "example"
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = DEFAULT_API_URL
+    database_url: str = "sqlite:///helploop.db"
+    kb_dir: Path = EXAMPLE_KB_DIR
+    port: int = 3000
+    tick_seconds: float = 15.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read settings from `env` (default: os.environ); empty values count as unset."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        try:
+            port = int(get("PORT") or 3000)
+            tick = float(get("SCHEDULER_TICK_SECONDS") or 15)
+        except ValueError as error:
+            raise SettingsError(f"PORT and SCHEDULER_TICK_SECONDS must be numbers: {error}") from None
+        api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+        return cls(
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            database_url=get("DATABASE_URL") or "sqlite:///helploop.db",
+            kb_dir=Path(get("KB_DIR") or EXAMPLE_KB_DIR),
+            port=port,
+            tick_seconds=tick,
+        )
+
+    def missing_credentials(self) -> list[str]:
+        """Names of the Slack credentials that are not set."""
+        missing = []
+        if not self.slack_bot_token:
+            missing.append("SLACK_BOT_TOKEN")
+        if not self.slack_signing_secret:
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing

@@ -1,0 +1,14 @@
+"""Every interactive component's action id, in one place."""
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    """Block Kit action ids; the button's value is always the request id."""
+
+    SOLVED = "helploop.answer.solved"
+    NEED_HELP = "helploop.answer.need_help"
+    CLAIM = "helploop.triage.claim"
+    UNCLAIM = "helploop.triage.unclaim"
+    RESOLVE = "helploop.triage.resolve"
+    FIXED_YES = "helploop.followup.yes"
+    FIXED_NO = "helploop.followup.no"

@@ -1,0 +1,159 @@
+"""Pure Block Kit builders: a request's state in, (fallback text, blocks) out."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.records import Refusal, RequestView
+from handlers.action_ids import ActionId
+
+Blocks = list[dict[str, Any]]
+QUOTE_CHARS = 600  # long questions are cut in previews; the link leads to the whole message
+
+
+def answer_message(request: RequestView, answer: str) -> tuple[str, Blocks]:
+    """The KB answer offered to the employee, with "solved" / "still need help" buttons."""
+    return answer, [
+        _section(answer),
+        _context("Did this answer your question?"),
+        _actions(request.id, (ActionId.SOLVED, "That solved it", "primary"),
+                 (ActionId.NEED_HELP, "I still need help", None)),
+    ]
+
+
+def answer_after_verdict(request: RequestView) -> tuple[str, Blocks]:
+    """The KB answer once the employee said whether it helped (buttons gone)."""
+    answer = request.answer_text or "(answer)"
+    if request.status == "closed":
+        note = ":white_check_mark: Marked as solved. Glad it helped!"
+    else:
+        note = f":arrow_right: Passed to *{request.department_name}*. Someone will follow up here."
+    return answer, [_section(answer), _context(note)]
+
+
+def escalation_notice(request: RequestView) -> str:
+    """Tell the employee, politely, who has their request."""
+    who = f" <@{request.oncall_user_id}> is on call today," if request.oncall_user_id else ""
+    return (f"I couldn't find a confident answer, so I've passed your request to "
+            f"*{request.department_name}*.{who} and someone will get back to you right here. "
+            f"(Request #{request.id})")
+
+
+def triage_message(request: RequestView, permalink: str | None) -> tuple[str, Blocks]:
+    """The escalation as shown in the department's triage channel, for the request's current state."""
+    header = f"*Request #{request.id}* from <@{request.user_id}>"
+    link = f" · <{permalink}|original message>" if permalink else ""
+    oncall = f" · on call: <@{request.oncall_user_id}>" if request.oncall_user_id else ""
+    status, buttons = _triage_state(request)
+    blocks: Blocks = [
+        _section(f"{header}{link}{oncall}\n{_quote(request.text)}"),
+        _context(status),
+    ]
+    if buttons:
+        blocks.append(_actions(request.id, *buttons))
+    return f"Request #{request.id} from <@{request.user_id}>: {request.text[:200]}", blocks
+
+
+def requester_claimed(request: RequestView) -> str:
+    """Tell the employee who is on it."""
+    return f"<@{request.claimed_by}> from *{request.department_name}* is on it."
+
+
+def requester_resolved(request: RequestView) -> str:
+    """Tell the employee their request was resolved and that we'll check back."""
+    by = f"<@{request.claimed_by}>" if request.claimed_by else "Support"
+    return (f"{by} marked your request as resolved. I'll check back with you later "
+            f"to make sure it's really fixed.")
+
+
+def claimer_reopened(request: RequestView) -> str:
+    """Tell the claimer the employee says it is not fixed."""
+    who = f"<@{request.claimed_by}> " if request.claimed_by else ""
+    return f"{who}:warning: <@{request.user_id}> says request #{request.id} is not fixed. It's reopened."
+
+
+def followup_question(request: RequestView) -> tuple[str, Blocks]:
+    """Ask the employee whether the issue was really fixed."""
+    text = f"Was “{_short(request.text)}” really fixed?"
+    return text, [
+        _section(text),
+        _actions(request.id, (ActionId.FIXED_YES, "Yes, it's fixed", "primary"),
+                 (ActionId.FIXED_NO, "No, still broken", None)),
+    ]
+
+
+def followup_after_verdict(request: RequestView) -> tuple[str, Blocks]:
+    """The follow-up question once answered or expired (buttons gone)."""
+    question = f"Was “{_short(request.text)}” really fixed?"
+    if request.status == "closed" and request.resolution == "confirmed":
+        note = ":tada: Thanks for confirming. Glad it's fixed!"
+    elif request.status == "closed":
+        note = "No answer, so I've closed this request. Just ask again if it comes back."
+    else:
+        who = f"<@{request.claimed_by}>" if request.claimed_by else f"*{request.department_name}*"
+        note = f"Sorry to hear that. I've reopened it and told {who}."
+    return question, [_section(question), _context(note)]
+
+
+def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
+    """An ephemeral, polite explanation of why a click did nothing."""
+    if refusal is Refusal.ALREADY_CLAIMED and request and request.claimed_by:
+        return f"This request is already claimed by <@{request.claimed_by}>."
+    if refusal is Refusal.NOT_STAFF:
+        team = request.department_name if request else "the department"
+        return f"Only members of {team} can claim or resolve this request."
+    if refusal is Refusal.NOT_CLAIMER and request:
+        return f"Only <@{request.claimed_by}>, who claimed it, can unclaim this request."
+    if refusal is Refusal.NOT_REQUESTER and request:
+        return f"Only <@{request.user_id}>, who asked, can answer this."
+    if refusal is Refusal.ALREADY_DONE and request:
+        return f"This request has already moved on (it is now {request.status})."
+    return "I can't find that request any more."
+
+
+def _triage_state(request: RequestView) -> tuple[str, list[tuple[ActionId, str, str | None]]]:
+    claim = (ActionId.CLAIM, "Claim", "primary")
+    work = [(ActionId.RESOLVE, "Resolve", "primary"), (ActionId.UNCLAIM, "Unclaim", None)]
+    if request.status == "escalated":
+        again = " (reopened)" if request.reopen_count else ""
+        return f":inbox_tray: Waiting for someone to claim it{again}.", [claim]
+    if request.status == "claimed":
+        return f":raising_hand: Claimed by <@{request.claimed_by}>", work
+    if request.status == "reopened":
+        return (f":warning: Reopened: <@{request.user_id}> says it is not fixed "
+                f"(claimed by <@{request.claimed_by}>)"), work
+    if request.status == "resolved":
+        return f":white_check_mark: Resolved by <@{request.claimed_by}>; follow-up scheduled.", []
+    if request.status == "closed" and request.resolution == "confirmed":
+        return ":lock: Closed: the employee confirmed it's fixed.", []
+    if request.status == "closed":
+        return ":lock: Closed: no answer to the follow-up (unconfirmed).", []
+    return f"Status: {request.status}", []
+
+
+def _quote(text: str) -> str:
+    body = text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
+    return "\n".join(f"> {line}" for line in body.splitlines() or [""])
+
+
+def _short(text: str, limit: int = 120) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[:limit] + "…"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _actions(request_id: int, *buttons: tuple[ActionId, str, str | None]) -> dict[str, Any]:
+    elements = []
+    for action_id, label, style in buttons:
+        button: dict[str, Any] = {"type": "button", "action_id": str(action_id),
+                                  "text": {"type": "plain_text", "text": label}, "value": str(request_id)}
+        if style:
+            button["style"] = style
+        elements.append(button)
+    return {"type": "actions", "block_id": f"request-{request_id}", "elements": elements}

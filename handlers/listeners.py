@@ -1,0 +1,65 @@
+"""Bolt listeners: thin glue from Slack payloads to the domain and back."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond, Say
+
+from bot.lifecycle import Lifecycle
+from bot.records import Outcome
+from handlers import blocks
+from handlers.action_ids import ActionId
+from handlers.parse import question_from_dm, question_from_mention, request_id_of
+
+log = logging.getLogger(__name__)
+EMPTY_MENTION_REPLY = ("Hi! Tell me what you need help with, e.g. "
+                       "“@helploop my VPN password expired”, and I'll answer or find the right person.")
+
+
+def register(app: App, lifecycle: Lifecycle) -> None:
+    """Attach every listener to the Bolt app."""
+
+    @app.event("message")
+    def on_message(event: dict[str, Any]) -> None:
+        question = question_from_dm(event)
+        if question:
+            lifecycle.ask(question)
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], say: Say) -> None:
+        question = question_from_mention(event)
+        if question is None:
+            return
+        if not question.text:
+            say(text=EMPTY_MENTION_REPLY, thread_ts=question.thread_ts or question.message_ts)
+            return
+        lifecycle.ask(question)
+
+    actions: dict[ActionId, Callable[[int, str], Outcome]] = {
+        ActionId.SOLVED: lifecycle.solved,
+        ActionId.NEED_HELP: lifecycle.still_need_help,
+        ActionId.CLAIM: lifecycle.claim,
+        ActionId.UNCLAIM: lifecycle.unclaim,
+        ActionId.RESOLVE: lifecycle.resolve,
+        ActionId.FIXED_YES: lambda request_id, user: lifecycle.followup_verdict(request_id, user, True),
+        ActionId.FIXED_NO: lambda request_id, user: lifecycle.followup_verdict(request_id, user, False),
+    }
+    for action_id, run in actions.items():
+        app.action(str(action_id))(_button(run))
+
+
+def _button(run: Callable[[int, str], Outcome]) -> Callable[..., None]:
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()  # first, so Slack gets its answer within 3 seconds whatever the Web API does
+        request_id = request_id_of(body)
+        user = (body.get("user") or {}).get("id")
+        if request_id is None or not user:
+            log.warning("button click without a request id or user: %s", body.get("actions"))
+            return
+        outcome = run(request_id, user)
+        if not outcome.ok and outcome.refusal:
+            respond(text=blocks.refusal_text(outcome.refusal, outcome.request),
+                    response_type="ephemeral", replace_original=False)
+    return listener

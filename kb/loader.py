@@ -1,0 +1,211 @@
+"""Read a KB directory (departments.yaml + entry files) into a validated KnowledgeBase."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from kb.errors import KbError, show_path, translate
+from kb.knowledge import KnowledgeBase
+from kb.schema import Department, Entry, MatchingOverride
+
+DEPARTMENTS_FILE = "departments.yaml"
+CASES_FILE = "cases.yaml"  # KB regression cases (question -> expected entry), not entries
+_ENTRY_FIELDS = set(Entry.model_fields) - {"source"}
+_DEPARTMENT_FIELDS = set(Department.model_fields)
+_ROTATION_FIELDS = {"members", "handoff", "timezone", "start", "period_days"}
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:  # unhashable key; SafeLoader reports it itself below
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+_FAILED = object()  # distinct from None, which is what an empty YAML file parses to
+
+
+def _read_yaml(path: Path, errors: list[str]) -> Any:
+    """Parse one YAML file; on failure append a readable error and return _FAILED."""
+    name = show_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        errors.append(f"{name}: not valid UTF-8 (byte {exc.start})")
+        return _FAILED
+    except OSError as exc:
+        errors.append(f"{name}: cannot read file: {exc.strerror or exc}")
+        return _FAILED
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        errors.append(f"{name}: {where}could not parse YAML: {problem}")
+        return _FAILED
+    except yaml.YAMLError as exc:
+        errors.append(f"{name}: could not parse YAML: {exc}")
+    return _FAILED
+
+
+def _label(prefix: str, index: int, raw: Any) -> str:
+    """Return 'entries[3] (vpn-reset)' style labels, with the id only when it is readable."""
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    return f"{prefix}[{index}] ({ident})" if isinstance(ident, str) and ident.strip() else f"{prefix}[{index}]"
+
+
+def _unknown(where: str, raw: dict[str, Any], known: set[str], warnings: list[str]) -> None:
+    for key in raw:
+        if key not in known:
+            warnings.append(f"{where}: unknown field {key!r} ignored")
+
+
+def _load_departments(
+    path: Path, errors: list[str], warnings: list[str]
+) -> tuple[dict[str, Department], str, MatchingOverride, list[str] | None]:
+    """Return departments, default id, matching override, and declared ids (None if unusable)."""
+    name = show_path(path)
+    departments: dict[str, Department] = {}
+    if not path.is_file():
+        errors.append(f"{name}: file not found (every KB needs a departments.yaml)")
+        return departments, "", MatchingOverride(), None
+    data = _read_yaml(path, errors)
+    if data is _FAILED:
+        return departments, "", MatchingOverride(), None
+    if not isinstance(data, dict):
+        errors.append(f"{name}: must be a mapping with 'default' and 'departments'")
+        return departments, "", MatchingOverride(), None
+    _unknown(name, data, {"default", "departments", "matching"}, warnings)
+
+    raw_list = data.get("departments")
+    first_index: dict[str, int] = {}
+    if not isinstance(raw_list, list) or not raw_list:
+        errors.append(f"{name}: departments must be a non-empty list")
+        raw_list = []
+    for i, raw in enumerate(raw_list):
+        label = f"{name}: {_label('departments', i, raw)}"
+        if not isinstance(raw, dict):
+            errors.append(f"{label}: must be a mapping, got {type(raw).__name__}")
+            continue
+        _unknown(label, raw, _DEPARTMENT_FIELDS, warnings)
+        if isinstance(raw.get("rotation"), dict):
+            _unknown(f"{label}: rotation", raw["rotation"], _ROTATION_FIELDS, warnings)
+        try:
+            dep = Department.model_validate(raw)
+        except ValidationError as exc:
+            errors.extend(translate(label, exc))
+            if isinstance(raw.get("id"), str):
+                first_index.setdefault(raw["id"].strip(), i)  # still known, so entries don't cascade
+            continue
+        if dep.id in first_index:
+            errors.append(f"{label}: id {dep.id!r} is already used by departments[{first_index[dep.id]}]")
+            continue
+        first_index[dep.id] = i
+        departments[dep.id] = dep
+
+    default = data.get("default")
+    if default is None:
+        errors.append(f"{name}: default is required (the department that gets unclaimed questions)")
+        default = ""
+    elif not isinstance(default, str) or default not in first_index:
+        known = ", ".join(first_index) or "none"
+        errors.append(f"{name}: default {default!r} is not a department (known: {known})")
+        default = ""
+
+    matching = MatchingOverride()
+    if data.get("matching") is not None:
+        if not isinstance(data["matching"], dict):
+            errors.append(f"{name}: matching must be a mapping with min_score and/or min_margin")
+        else:
+            _unknown(f"{name}: matching", data["matching"], {"min_score", "min_margin"}, warnings)
+            try:
+                matching = MatchingOverride.model_validate(data["matching"])
+            except ValidationError as exc:
+                errors.extend(translate(f"{name}: matching", exc))
+    # Ids of departments that failed validation still count, so their entries don't cascade errors.
+    return departments, default, matching, list(first_index)
+
+
+def load_kb(kb_dir: Path) -> KnowledgeBase:
+    """Load and validate every YAML file of kb_dir; raise KbError listing all problems."""
+    kb_dir = Path(kb_dir)
+    if not kb_dir.is_dir():
+        raise KbError([f"{show_path(kb_dir)}: knowledge base directory not found"])
+    errors: list[str] = []
+    warnings: list[str] = []
+    departments, default, matching, dep_ids = _load_departments(kb_dir / DEPARTMENTS_FILE, errors, warnings)
+
+    for stray in sorted(kb_dir.glob("*.yml")):
+        warnings.append(f"{show_path(stray)}: ignored (KB files must end in .yaml)")
+    files = sorted(p for p in kb_dir.glob("*.yaml") if p.name not in (DEPARTMENTS_FILE, CASES_FILE) and p.is_file())
+    if not files:
+        warnings.append(f"{show_path(kb_dir)}: no entry files (*.yaml besides {DEPARTMENTS_FILE}); every question escalates")
+
+    entries: dict[str, Entry] = {}
+    where: dict[str, str] = {}
+    for path in files:
+        name = show_path(path)
+        data = _read_yaml(path, errors)
+        if data is _FAILED:
+            continue
+        if not isinstance(data, dict) or "entries" not in data:
+            errors.append(f"{name}: missing top-level 'entries:' list")
+            continue
+        _unknown(name, data, {"entries"}, warnings)
+        raw_entries = data["entries"]
+        if raw_entries is None:
+            raw_entries = []
+        if not isinstance(raw_entries, list):
+            errors.append(f"{name}: entries must be a list, got {type(raw_entries).__name__}")
+            continue
+        if not raw_entries:
+            warnings.append(f"{name}: no entries")
+        for i, raw in enumerate(raw_entries):
+            label = f"{name}: {_label('entries', i, raw)}"
+            if not isinstance(raw, dict):
+                errors.append(f"{label}: must be a mapping, got {type(raw).__name__}")
+                continue
+            _unknown(label, raw, _ENTRY_FIELDS, warnings)
+            try:
+                entry = Entry.model_validate({**raw, "source": name})
+            except ValidationError as exc:
+                errors.extend(translate(label, exc))
+                continue
+            if dep_ids is not None and entry.department not in dep_ids:
+                known = ", ".join(dep_ids) or "none"
+                errors.append(f"{label}: department {entry.department!r} is not defined in {DEPARTMENTS_FILE} (known: {known})")
+            if entry.id in entries:
+                errors.append(f"{label}: id {entry.id!r} is already used by {where[entry.id]}")
+                continue
+            entries[entry.id] = entry
+            where[entry.id] = f"{name} entries[{i}]"
+    if errors:
+        raise KbError(errors)
+    return KnowledgeBase(
+        entries=entries,
+        departments=departments,
+        default_department=default,
+        warnings=warnings,
+        files=[show_path(p) for p in files],
+        override=matching,
+    )
+

@@ -1,0 +1,281 @@
+"""Lexical matcher: IDF-weighted, typo-tolerant token overlap between a question and KB phrasings."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from kb.normalize import surface_tokens
+from kb.schema import Entry
+
+MAX_CHARS = 2000  # a pasted log or e-mail: the question is nearly always at the start
+MAX_TOKENS = 64
+CANDIDATES = 5  # size of MatchResult.candidates
+SHORTLIST = 30  # entries scored exactly after the cheap accumulation pass
+
+# Scoring knobs, tuned on banking77 train (see bench/README.md), not on the test split.
+QUERY_SIDE = 0.75  # weight of "how much of the question is explained" vs "how much of the phrasing"
+OOV_FACTOR = 0.5  # an unknown word weighs this fraction of the rarest known word
+ACCENT_MISS = 0.92  # folded match whose diacritics differ from what the user typed
+PREFIX_SIM = 0.8  # "print" ~ "printer": likely the same stem
+STOP_FACTOR = 0.15  # filler words keep a little weight so "how"/"where" can still break ties
+KEYWORD_BONUS = 4.0
+CENTROID_WEIGHT = 0.4  # blend of nearest phrasing (0) and whole-entry centroid (1)
+
+# Filler words in the KB's three languages (folded). IDF alone cannot learn them from a small KB.
+STOPWORDS = frozenset(
+    """a an the i me my we our you your it its is are was be been am do does did doing have has had
+    can could would should will to of in on at for from with by about as and or but if so that this
+    these those there what which who how where when why any some please hi hello hey thanks thank
+    just get got need want help im dont cant isnt
+    jak jaki jaka jakie sie nie w we na z ze do i a to mam moj moja moje czy co jest mi o po dla
+    mnie moge mozna prosze czesc dziekuje jestem ktory gdzie kiedy ten ta tego
+    toi la cua co khong the nao lam cho va duoc bi minh em anh chi oi a voi de nhu gi o thi nay
+    ai dau khi mot cac nhung ban vui long cam on xin hay""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One scored entry."""
+
+    entry: Entry
+    score: float
+    phrasing: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """Outcome of KnowledgeBase.match; entry is None exactly when the bot should escalate."""
+
+    entry: Entry | None
+    score: float
+    best: Entry | None
+    best_score: float
+    phrasing: str | None
+    candidates: list[Candidate] = field(default_factory=list)
+    margin: float = 0.0  # best_score minus the runner-up from a different entry
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrasing:
+    entry: int
+    text: str
+    terms: dict[str, frozenset[str]]  # folded term -> accented spellings used in this phrasing
+    weight: float  # sum of idf over terms
+
+
+@dataclass(frozen=True, slots=True)
+class _QueryToken:
+    weight: float
+    matches: tuple[tuple[str, float], ...]  # (vocabulary term, similarity), best first
+    accented: str | None  # the user's spelling when it carries diacritics
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Internal: an entry's score and the phrasing that produced it."""
+
+    entry: int
+    score: float
+    phrasing: int
+
+
+class Index:
+    """Inverted index over every phrasing of every entry, built once."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries = list(entries)
+        n = len(self.entries)
+        raw: list[tuple[int, str, dict[str, set[str]]]] = []
+        entry_terms: list[set[str]] = []
+        self.entry_keywords: list[frozenset[str]] = []
+        for ei, entry in enumerate(self.entries):
+            terms_of_entry: set[str] = set()
+            for text in entry.questions:
+                terms: dict[str, set[str]] = {}
+                for folded, accented in surface_tokens(text):
+                    terms.setdefault(folded, set()).add(accented)
+                if terms:
+                    raw.append((ei, text, terms))
+                    terms_of_entry.update(terms)
+            kws = frozenset(f for kw in entry.keywords for f, _ in surface_tokens(kw))
+            self.entry_keywords.append(kws)
+            entry_terms.append(terms_of_entry | kws)
+
+        # Entry-level document frequency: a word repeated across one entry's phrasings is its
+        # signature, not a common word.
+        df: dict[str, int] = {}
+        for terms in entry_terms:
+            for t in terms:
+                df[t] = df.get(t, 0) + 1
+        self.idf = {t: max(0.05, math.log((n + 1) / (c + 0.5))) * (STOP_FACTOR if t in STOPWORDS else 1.0)
+                    for t, c in df.items()}
+        self.oov_weight = OOV_FACTOR * math.log((n + 1) / 0.5)
+        self.postings: dict[str, list[int]] = {}
+        for ei, terms in enumerate(entry_terms):
+            for t in terms:
+                self.postings.setdefault(t, []).append(ei)
+        self.phrasings = [
+            _Phrasing(ei, text, {t: frozenset(a) for t, a in terms.items()}, sum(self.idf[t] for t in terms))
+            for ei, text, terms in raw
+        ]
+        self.entry_phrasings: list[list[int]] = [[] for _ in range(n)]
+        for pi, p in enumerate(self.phrasings):
+            self.entry_phrasings[p.entry].append(pi)
+        # Per-entry centroid (idf x share of the entry's phrasings using the term), unit length:
+        # votes across all phrasings, which a single nearest phrasing cannot do.
+        self.centroids: list[dict[str, float]] = []
+        for ei in range(n):
+            counts: dict[str, float] = {}
+            for pi in self.entry_phrasings[ei]:
+                for t in self.phrasings[pi].terms:
+                    counts[t] = counts.get(t, 0.0) + 1.0
+            for t in self.entry_keywords[ei]:
+                counts[t] = counts.get(t, 0.0) + 1.0
+            vec = {t: self.idf[t] * c for t, c in counts.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            self.centroids.append({t: v / norm for t, v in vec.items()})
+        self.sorted_vocab = sorted(df)
+        self.vocab_by_len: dict[int, list[str]] = {}
+        for t in self.sorted_vocab:
+            self.vocab_by_len.setdefault(len(t), []).append(t)
+        self._expansions: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    # -- query side -------------------------------------------------------------------------
+
+    def expand(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary terms a query token may stand for, with similarity 0-1 (cached)."""
+        cached = self._expansions.get(token)
+        if cached is not None:
+            return cached
+        found: dict[str, float] = {}
+        if token in self.idf:
+            found[token] = 1.0
+        if len(token) >= 4:
+            # Typos: optimal string alignment counts a swapped pair of letters as one edit.
+            max_edits = 1 if len(token) <= 6 else 2
+            pool = [t for d in range(-max_edits, max_edits + 1) for t in self.vocab_by_len.get(len(token) + d, ())]
+            for term, dist, _ in process.extract(token, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=4):
+                if term == token or (dist >= 2 and term[0] != token[0]):
+                    continue  # two edits *and* a different first letter is too loose
+                found.setdefault(term, 1.0 - dist / max(len(term), len(token)))
+            # Inflections: "reset" ~ "resetting", "printers" ~ "printer".
+            lo = bisect.bisect_left(self.sorted_vocab, token)
+            for term in self.sorted_vocab[lo : lo + 8]:
+                if not term.startswith(token):
+                    break
+                if term != token and len(term) - len(token) <= 4:
+                    found.setdefault(term, PREFIX_SIM)
+            for k in range(max(4, len(token) - 4), len(token)):
+                if token[:k] in self.idf:
+                    found.setdefault(token[:k], PREFIX_SIM)
+        result = tuple(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:4])
+        if len(self._expansions) < 50_000:  # bounded: queries are user input
+            self._expansions[token] = result
+        return result
+
+    def query(self, text: str) -> list[_QueryToken]:
+        """Tokenise, de-duplicate and weight a question."""
+        out: list[_QueryToken] = []
+        seen: set[str] = set()
+        for folded, accented in surface_tokens(text[:MAX_CHARS]):
+            if folded in seen:
+                continue
+            seen.add(folded)
+            matches = self.expand(folded)
+            if matches:
+                weight = self.idf[matches[0][0]]
+            else:
+                weight = self.oov_weight * (STOP_FACTOR if folded in STOPWORDS else 1.0)
+            out.append(_QueryToken(weight, matches, accented if accented != folded else None))
+            if len(out) >= MAX_TOKENS:
+                break
+        return out
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    def shortlist(self, tokens: list[_QueryToken], exclude_entry: int = -1) -> list[int]:
+        """Entries worth scoring exactly: the best by summed weight of shared terms."""
+        acc: dict[int, float] = {}
+        for tok in tokens:
+            for term, sim in tok.matches:
+                gain = tok.weight * sim
+                for ei in self.postings.get(term, ()):
+                    acc[ei] = acc.get(ei, 0.0) + gain
+        acc.pop(exclude_entry, None)
+        return heapq.nlargest(SHORTLIST, acc, key=acc.__getitem__)
+
+    def score_phrasing(self, tokens: list[_QueryToken], pi: int, keywords: frozenset[str]) -> float:
+        """Score 0-100 of one phrasing against the query tokens."""
+        p = self.phrasings[pi]
+        total = matched = 0.0
+        covered: dict[str, float] = {}
+        for tok in tokens:
+            total += tok.weight
+            best = 0.0
+            best_term = ""
+            for term, sim in tok.matches:
+                forms = p.terms.get(term)
+                if forms is None:
+                    if term in keywords and sim * 0.9 > best:
+                        best, best_term = sim * 0.9, ""
+                    continue
+                if tok.accented is not None and tok.accented not in forms:
+                    sim *= ACCENT_MISS
+                if sim > best:
+                    best, best_term = sim, term
+            if best:
+                matched += tok.weight * best
+                if best_term and covered.get(best_term, 0.0) < best:
+                    covered[best_term] = best
+        if not total or not matched:
+            return 0.0
+        q_cov = matched / total
+        p_cov = sum(self.idf[t] * s for t, s in covered.items()) / p.weight if p.weight else 0.0
+        if p_cov <= 0:
+            return 0.0
+        return 100.0 * (q_cov**QUERY_SIDE) * (p_cov ** (1 - QUERY_SIDE))
+
+    def cosine(self, tokens: list[_QueryToken], ei: int) -> float:
+        """Cosine between the idf-weighted query and the entry's centroid (0-1)."""
+        centroid = self.centroids[ei]
+        dot = norm = 0.0
+        for tok in tokens:
+            norm += tok.weight * tok.weight
+            best = 0.0
+            for term, sim in tok.matches:
+                v = centroid.get(term)
+                if v is not None and v * sim > best:
+                    best = v * sim
+            dot += tok.weight * best
+        return dot / math.sqrt(norm) if norm else 0.0
+
+    def score(self, tokens: list[_QueryToken], exclude_entry: int = -1, exclude_phrasing: int = -1) -> list[Scored]:
+        """Entries ranked by score, best first (exclusions serve leave-one-out calibration)."""
+        ranked: list[Scored] = []
+        query_terms = {t for tok in tokens for t, _ in tok.matches}
+        for ei in self.shortlist(tokens, exclude_entry):
+            keywords = self.entry_keywords[ei]
+            best, best_pi = 0.0, -1
+            for pi in self.entry_phrasings[ei]:
+                if pi == exclude_phrasing:
+                    continue
+                s = self.score_phrasing(tokens, pi, keywords)
+                if s > best:
+                    best, best_pi = s, pi
+            if best_pi < 0:
+                continue
+            if CENTROID_WEIGHT:
+                best = (1 - CENTROID_WEIGHT) * best + CENTROID_WEIGHT * 100.0 * self.cosine(tokens, ei)
+            if keywords & query_terms:
+                best = min(100.0, best + KEYWORD_BONUS)
+            ranked.append(Scored(ei, best, best_pi))
+        ranked.sort(key=lambda s: (-s.score, s.entry))
+        return ranked

@@ -1,0 +1,38 @@
+"""Engine and session factory; SQLite is tuned so concurrent writers queue instead of failing."""
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for a SQLAlchemy URL (sqlite:///file.db or postgresql+psycopg://...)."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def make_sessions(engine: Engine) -> sessionmaker[Session]:
+    """A session factory; callers own the unit of work (`with sessions.begin() as s: ...`)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    # pysqlite's own BEGIN is deferred, so two writers that both read first deadlock with
+    # "database is locked"; taking the write lock at BEGIN makes them wait for each other.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.timers import TimerRunner
 from handlers.listeners import register
 from handlers.slack_notifier import SlackNotifier
+from handlers.socket_mode import serve_socket_mode
 from kb import KnowledgeBase, load_kb
 from storage import migrate
 from storage.engine import make_engine, make_sessions
@@ -41,6 +42,10 @@ class Helploop:
     bolt: App
     wsgi: Callable[..., Iterable[bytes]]
     executor: ThreadPoolExecutor
+
+    def serve_socket_mode(self) -> None:
+        """Serve over Slack's Socket Mode WebSocket until interrupted (needs SLACK_APP_TOKEN)."""
+        serve_socket_mode(self.bolt, self.settings.slack_app_token or "")
 
     def close(self) -> None:
         """Finish running listeners, then release the database connections."""

@@ -51,10 +51,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"helploop run: the knowledge base in {settings.kb_dir} is invalid:\n{error}", file=sys.stderr)
         return 1
     scheduler = start_scheduler(helploop.timers, settings.tick_seconds)
-    server = Server(helploop.wsgi, host=args.host, port=settings.port)
-    logging.getLogger("helploop").info("listening on %s/slack/events (health: /health)", server.url)
     try:
-        server.serve_forever()
+        if settings.slack_app_token:
+            logging.getLogger("helploop").info("connecting to Slack in Socket Mode")
+            helploop.serve_socket_mode()
+        else:
+            server = Server(helploop.wsgi, host=args.host, port=settings.port)
+            logging.getLogger("helploop").info("listening on %s/slack/events (health: /health)", server.url)
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,12 @@ class Server:
         return self
 
     def close(self) -> None:
-        """Stop serving."""
-        self._server.close()
-        if self._thread:
+        """Stop serving: close the sockets from inside the server's own loop, then its workers."""
+        server = self._server
+        if self._thread and self._thread.is_alive():
+            # Closing sockets from another thread while the loop is in select() raises EBADF there.
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
             self._thread.join(timeout=5)
+        else:
+            server.close()
+        server.task_dispatcher.shutdown()

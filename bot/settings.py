@@ -20,6 +20,7 @@ class Settings:
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
+    slack_app_token: str | None = None  # set (xapp-…) to use Socket Mode instead of HTTP
     slack_api_url: str = DEFAULT_API_URL
     database_url: str = "sqlite:///helploop.db"
     kb_dir: Path = EXAMPLE_KB_DIR
@@ -44,6 +45,7 @@ class Settings:
         return cls(
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             database_url=get("DATABASE_URL") or "sqlite:///helploop.db",
             kb_dir=Path(get("KB_DIR") or EXAMPLE_KB_DIR),
@@ -56,6 +58,6 @@ class Settings:
         missing = []
         if not self.slack_bot_token:
             missing.append("SLACK_BOT_TOKEN")
-        if not self.slack_signing_secret:
-            missing.append("SLACK_SIGNING_SECRET")
+        if not self.slack_signing_secret and not self.slack_app_token:
+            missing.append("SLACK_SIGNING_SECRET")  # HTTP mode verifies every request with it
         return missing

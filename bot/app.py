@@ -15,9 +15,11 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock, SystemClock
 from bot.desk import Desk
+from bot.escalation import EscalationChain
 from bot.lifecycle import Lifecycle
 from bot.settings import Settings
 from bot.timers import TimerRunner
+from bot.transfer import Transfers
 from handlers.listeners import register
 from handlers.slack_notifier import SlackNotifier
 from handlers.socket_mode import serve_socket_mode
@@ -38,6 +40,7 @@ class Helploop:
     kb: KnowledgeBase
     desk: Desk
     lifecycle: Lifecycle
+    transfers: Transfers
     timers: TimerRunner
     bolt: App
     wsgi: Callable[..., Iterable[bytes]]
@@ -60,13 +63,15 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     migrate.upgrade(engine)
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     desk = Desk(make_sessions(engine), lambda: kb, SlackNotifier(client), clock or SystemClock())
-    lifecycle = Lifecycle(desk)
+    chain = EscalationChain(desk)
+    lifecycle = Lifecycle(desk, chain)
+    transfers = Transfers(desk, chain)
     # Listeners run on this pool after the ack, so Slack gets its HTTP answer at once.
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="helploop-listener")
     bolt = App(signing_secret=settings.slack_signing_secret, client=client,
                process_before_response=False, listener_executor=executor)
-    register(bolt, lifecycle)
-    return Helploop(settings, engine, kb, desk, lifecycle, TimerRunner(desk), bolt,
+    register(bolt, lifecycle, transfers)
+    return Helploop(settings, engine, kb, desk, lifecycle, transfers, TimerRunner(desk, chain), bolt,
                     _wsgi(SlackRequestHandler(bolt)), executor)
 
 

@@ -2,22 +2,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.notifier import Notifier
-from bot.records import RequestView
-from kb import KnowledgeBase
+from bot.records import HistoryLine, RequestView
+from kb import Department, KnowledgeBase
 from storage import queries
-from storage.models import Request
+from storage.models import Request, TimerKind
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 BOT_ACTOR = "helploop"
+TRIAGE_RETRY_DELAY = timedelta(minutes=1)
 
 
 class Desk:
@@ -47,6 +48,8 @@ class Desk:
             triage_ts=request.triage_ts, followup_channel=request.followup_channel,
             followup_ts=request.followup_ts, created_at=request.created_at,
             resolved_at=request.resolved_at, answer_text=entry.answer if entry else None,
+            escalation_level=request.escalation_level, escalation_ts=request.escalation_ts,
+            transfer_count=request.transfer_count,
         )
 
     def load(self, request_id: int) -> RequestView | None:
@@ -54,6 +57,28 @@ class Desk:
         with self.sessions.begin() as session:
             request = queries.get_request(session, request_id)
             return self.view(request) if request else None
+
+    def department(self, department_id: str) -> Department:
+        """A department by id; one removed from the KB since falls back to the default department."""
+        kb = self.kb()
+        return kb.departments.get(department_id) or kb.departments[kb.default_department]
+
+    def history(self, request_id: int) -> list[HistoryLine]:
+        """The request's audit trail, oldest first."""
+        with self.sessions.begin() as session:
+            return [HistoryLine(a.at, a.actor, a.action, a.detail)
+                    for a in queries.audit_trail(session, request_id)]
+
+    def publish_triage(self, view: RequestView, history: Sequence[HistoryLine] = ()) -> None:
+        """Post the escalation to the triage channel; if Slack fails, a timer row retries it."""
+        ref = self.call_slack("post triage", self.notifier.post_triage, view, history)
+        if ref:
+            self.record(view.id, triage_channel=ref.channel, triage_ts=ref.ts)
+            return
+        now = self.clock.now()
+        log.error("request %s: triage post failed; retrying in %s", view.id, TRIAGE_RETRY_DELAY)
+        with self.sessions.begin() as session:
+            queries.schedule_timer(session, view.id, TimerKind.TRIAGE_RETRY, now + TRIAGE_RETRY_DELAY, now)
 
     def record(self, request_id: int, **values: Any) -> None:
         """Store what Slack returned (message ids) in a second, short transaction."""

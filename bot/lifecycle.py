@@ -2,28 +2,28 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 
-from bot.desk import BOT_ACTOR, Desk
+from bot.desk import Desk
+from bot.escalation import EscalationChain
 from bot.notifier import Notice, Posted
-from bot.oncall import on_call
 from bot.records import Outcome, Question, Refusal, RequestView
 from bot.routing import route
 from storage import queries
 from storage.models import Request, Resolution, Status, TimerKind
 
 log = logging.getLogger(__name__)
-TRIAGE_RETRY_DELAY = timedelta(minutes=1)
 MAX_QUESTION_CHARS = 4000  # longer messages are kept whole in Slack; we store and match the start
 
 
 class Lifecycle:
     """Every transition a person triggers; each commits first, then tells Slack."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, chain: EscalationChain) -> None:
         self.desk = desk
+        self.chain = chain
 
     # --- employee ---------------------------------------------------------------------------
 
@@ -32,34 +32,37 @@ class Lifecycle:
         kb = self.desk.kb()
         text = question.text.strip()[:MAX_QUESTION_CHARS]
         result = kb.match(text)
-        department_id = route(kb, result, text)
+        department = self.desk.department(route(kb, result, text))
         now = self.desk.clock.now()
         answered = result.entry is not None
         status = Status.ANSWERED if answered else Status.ESCALATED
+        paging = self.chain.paging(department, now)
         with self.desk.sessions.begin() as session:
             request = queries.add_request(
                 session, channel_id=question.channel_id,
                 root_ts=question.thread_ts or question.message_ts, message_ts=question.message_ts,
                 reply_thread_ts=None if question.is_direct else (question.thread_ts or question.message_ts),
                 user_id=question.user_id, source=question.source, text=text,
-                department_id=department_id, status=status,
+                department_id=department.id, status=status,
                 kb_entry_id=result.best.id if result.best else None,
                 kb_score=result.best_score, reopen_count=0, created_at=now, updated_at=now,
                 escalated_at=None if answered else now,
-                oncall_user_id=None if answered else self._on_call(department_id, now),
+                oncall_user_id=None if answered else paging.oncall_user_id,
             )
             if request is None:
                 log.info("duplicate message %s/%s ignored", question.channel_id, question.message_ts)
                 return None
             self.desk.audit(session, request.id, now, question.user_id, "created", None, status,
                             entry=result.best.id if result.best else None, score=round(result.best_score, 1))
+            if not answered:
+                self.chain.start(session, request.id, department, now)
             view = self.desk.view(request)
         if answered:
             ref = self.desk.call_slack("send answer", self.desk.notifier.send_answer, view, result.entry.answer)
             if ref:
                 self.desk.record(view.id, answer_ts=ref.ts, first_response_at=now)
         else:
-            self._announce_escalation(view)
+            self._announce_escalation(view, paging.reply_expected_from)
         return self.desk.load(view.id)
 
     def solved(self, request_id: int, user_id: str) -> Outcome:
@@ -90,6 +93,8 @@ class Lifecycle:
                 return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
             to_status = Status.CLOSED if fixed else Status.REOPENED
             queries.cancel_timers(session, request_id, [TimerKind.FOLLOWUP_EXPIRY], now)
+            if not fixed:
+                self.chain.claimed(session, request_id, self.desk.department(request.department_id), now)
             self.desk.audit(session, request_id, now, user_id, "confirmed" if fixed else "reopened",
                             Status.RESOLVED, to_status)
         view = self.desk.load(request_id)
@@ -119,6 +124,7 @@ class Lifecycle:
                 session.refresh(request)
                 already = Refusal.ALREADY_CLAIMED if request.claimed_by else Refusal.ALREADY_DONE
                 return Outcome.refused(already, self.desk.view(request))
+            self.chain.claimed(session, request_id, self.desk.department(request.department_id), now)
             self.desk.audit(session, request_id, now, user_id, "claimed", Status.ESCALATED, Status.CLAIMED)
         view = self.desk.load(request_id)
         self.desk.call_slack("refresh triage", self.desk.notifier.refresh, view, Posted.TRIAGE)
@@ -138,9 +144,11 @@ class Lifecycle:
             from_status = request.status
             moved = queries.transition(session, request_id, [Status.CLAIMED, Status.REOPENED],
                                        Status.ESCALATED, where={"claimed_by": user_id},
-                                       claimed_by=None, claimed_at=None, updated_at=now)
+                                       claimed_by=None, claimed_at=None, updated_at=now,
+                                       escalation_level=0, escalation_ts=None)
             if not moved:
                 return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
+            self.chain.start(session, request_id, self.desk.department(request.department_id), now)
             self.desk.audit(session, request_id, now, user_id, "unclaimed", from_status, Status.ESCALATED)
         view = self.desk.load(request_id)
         self.desk.call_slack("refresh triage", self.desk.notifier.refresh, view, Posted.TRIAGE)
@@ -160,8 +168,9 @@ class Lifecycle:
                                        followup_channel=None, followup_ts=None)
             if not moved:
                 return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
-            department = self.desk.kb().departments.get(request.department_id)
-            delay = department.followup_delay_hours if department else 24.0
+            department = self.desk.department(request.department_id)
+            delay = department.followup_delay_hours
+            self.chain.stop(session, request_id, now)
             queries.cancel_timers(session, request_id, [TimerKind.FOLLOWUP, TimerKind.FOLLOWUP_EXPIRY], now)
             queries.schedule_timer(session, request_id, TimerKind.FOLLOWUP, now + timedelta(hours=delay), now)
             self.desk.audit(session, request_id, now, user_id, "resolved", from_status, Status.RESOLVED)
@@ -185,9 +194,13 @@ class Lifecycle:
                                            resolution=Resolution.SELF_SERVED, closed_at=now,
                                            resolved_at=now, updated_at=now)
             else:
+                department = self.desk.department(request.department_id)
+                paging = self.chain.paging(department, now)
                 moved = queries.transition(session, request_id, [Status.ANSWERED], Status.ESCALATED,
                                            escalated_at=now, updated_at=now,
-                                           oncall_user_id=self._on_call(request.department_id, now))
+                                           oncall_user_id=paging.oncall_user_id)
+                if moved:
+                    self.chain.start(session, request_id, department, now)
             if not moved:
                 return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
             to_status = Status.CLOSED if solved else Status.ESCALATED
@@ -196,29 +209,17 @@ class Lifecycle:
         view = self.desk.load(request_id)
         self.desk.call_slack("refresh answer", self.desk.notifier.refresh, view, Posted.ANSWER)
         if not solved:
-            self._announce_escalation(view)
+            self._announce_escalation(view, paging.reply_expected_from)
         return Outcome(ok=True, request=self.desk.load(request_id))
 
-    def _announce_escalation(self, view: RequestView) -> None:
-        notifier = self.desk.notifier
-        self.desk.call_slack("escalation notice", notifier.send_escalation_notice, view)
-        ref = self.desk.call_slack("post triage", notifier.post_triage, view)
-        if ref:
-            self.desk.record(view.id, triage_channel=ref.channel, triage_ts=ref.ts)
-        else:
-            log.error("request %s: triage post failed; retrying in %s", view.id, TRIAGE_RETRY_DELAY)
-            now = self.desk.clock.now()
-            with self.desk.sessions.begin() as session:
-                queries.schedule_timer(session, view.id, TimerKind.TRIAGE_RETRY, now + TRIAGE_RETRY_DELAY, now)
-
-    def _on_call(self, department_id: str, now) -> str | None:
-        department = self.desk.kb().departments.get(department_id)
-        return on_call(department.rotation, now) if department else None
+    def _announce_escalation(self, view: RequestView, reply_expected_from: datetime | None) -> None:
+        self.desk.call_slack("escalation notice", self.desk.notifier.send_escalation_notice, view,
+                             reply_expected_from)
+        self.desk.publish_triage(view)
 
     def _staff_refusal(self, request: Request | None, user_id: str) -> Refusal | None:
         if request is None:
             return Refusal.NOT_FOUND
-        department = self.desk.kb().departments.get(request.department_id)
-        if department is None or user_id not in department.staff:
+        if user_id not in self.desk.department(request.department_id).staff:
             return Refusal.NOT_STAFF
         return None

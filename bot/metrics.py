@@ -22,6 +22,8 @@ class Metrics:
     escalated: int
     confirmed: int
     unconfirmed: int
+    transferred: int   # requests moved to another department at least once
+    bounced: int       # requests moved more than once
     median_first_response: timedelta | None
     median_time_to_resolve: timedelta | None
     self_service_rate: float | None
@@ -56,6 +58,8 @@ def compute(sessions: sessionmaker[Session]) -> Metrics:
         escalated=escalated,
         confirmed=sum(1 for f in facts if f.resolution == Resolution.CONFIRMED),
         unconfirmed=sum(1 for f in facts if f.resolution == Resolution.UNCONFIRMED),
+        transferred=sum(1 for f in facts if f.transfer_count),
+        bounced=sum(1 for f in facts if f.transfer_count > 1),
         median_first_response=median(first_responses) if first_responses else None,
         median_time_to_resolve=median(resolve_times) if resolve_times else None,
         self_service_rate=_rate(self_served, len(facts)),

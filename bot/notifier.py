@@ -1,11 +1,13 @@
 """The domain's only way to reach Slack: a small interface the Slack edge implements."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from bot.records import RequestView
+from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,25 @@ class Notifier(Protocol):
     def send_answer(self, request: RequestView, answer: str) -> MessageRef | None:
         """Reply to the requester with a KB answer and "solved" / "still need help" buttons."""
 
-    def send_escalation_notice(self, request: RequestView) -> MessageRef | None:
-        """Tell the requester which department has the request and who is on call."""
+    def send_escalation_notice(self, request: RequestView,
+                               reply_expected_from: datetime | None) -> MessageRef | None:
+        """Tell the requester which department has it, who is on call, and (after hours) when to expect a reply."""
 
-    def post_triage(self, request: RequestView) -> MessageRef | None:
-        """Post the escalation in the department's triage channel with a Claim button."""
+    def post_triage(self, request: RequestView, history: Sequence[HistoryLine]) -> MessageRef | None:
+        """Post the escalation in the department's triage channel with a Claim button (and its history)."""
+
+    def page(self, request: RequestView, step: str, targets: Sequence[str]) -> None:
+        """Page people directly because nobody claimed the request in time."""
+
+    def show_escalation(self, request: RequestView, steps: Sequence[EscalationStep]) -> MessageRef | None:
+        """Show the escalation steps as one status line in the triage thread (post once, then edit)."""
+
+    def remind_claimer(self, request: RequestView) -> None:
+        """Remind the claimer of a claimed request that has seen no activity for a while."""
+
+    def transferred(self, request: RequestView, transfer: Transfer,
+                    reply_expected_from: datetime | None) -> None:
+        """Mark the old triage post as moved and tell the requester, once, where it went."""
 
     def ask_followup(self, request: RequestView) -> MessageRef | None:
         """Ask the requester whether the issue was really fixed (Yes / No)."""

@@ -46,6 +46,40 @@ class RequestView:
     created_at: datetime
     resolved_at: datetime | None
     answer_text: str | None = None  # the KB answer that was offered, if one was
+    escalation_level: int = 0
+    escalation_ts: str | None = None
+    transfer_count: int = 0
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One page sent because nobody claimed the request in time."""
+
+    at: datetime
+    step: str                   # "backup", "staff" or "manager"
+    notified: tuple[str, ...]   # user ids
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One audited event of a request, for the history shown after a transfer."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A move of a request from one department to another."""
+
+    from_department: str        # display names
+    to_department: str
+    by: str
+    note: str | None
+    old_triage_channel: str | None
+    old_triage_ts: str | None
 
 
 class Refusal(StrEnum):
@@ -57,6 +91,8 @@ class Refusal(StrEnum):
     NOT_CLAIMER = "not_claimer"
     ALREADY_CLAIMED = "already_claimed"
     ALREADY_DONE = "already_done"
+    SAME_DEPARTMENT = "same_department"
+    UNKNOWN_DEPARTMENT = "unknown_department"
 
 
 @dataclass(frozen=True)

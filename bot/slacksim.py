@@ -149,6 +149,18 @@ class SlackSim:
                 "command": command, "text": text, "api_app_id": self.api_app_id, "is_enterprise_install": "false",
                 "response_url": response_url or self._response_url("commands"), "trigger_id": self._trigger_id()}
 
+    def view_submission_payload(self, user: str, callback_id: str, values: dict[str, dict[str, Any]],
+                                private_metadata: str = "") -> dict[str, Any]:
+        """A modal's `view_submission`; `values` is state.values: {block_id: {action_id: {type, ...}}}."""
+        return {"type": "view_submission", "team": self._team(), "user": self._user(user),
+                "api_app_id": self.api_app_id, "token": self.token, "trigger_id": self._trigger_id(),
+                "is_enterprise_install": False, "enterprise": None, "response_urls": [],
+                "view": {"id": f"V{next(self._n):08d}", "type": "modal", "callback_id": callback_id,
+                         "private_metadata": private_metadata, "team_id": self.team_id,
+                         "app_id": self.api_app_id, "bot_id": "B" + self.bot_user_id[1:],
+                         "title": {"type": "plain_text", "text": "helploop"}, "blocks": [],
+                         "state": {"values": values}, "hash": "1700000000.abcdef"}}
+
     def shortcut_payload(self, user: str, callback_id: str) -> dict[str, Any]:
         """A global `shortcut` payload."""
         return {"type": "shortcut", "token": self.token, "action_ts": f"{self.clock():.6f}", "team": self._team(),
@@ -209,6 +221,11 @@ class SlackSim:
         """Invoke a slash command (form-encoded fields)."""
         p = self.slash_command_payload(user, command, text, channel, response_url)
         return self._with(self.raw(urlencode(p).encode(), FORM), payload=p)
+
+    def view_submission(self, user: str, callback_id: str, values: dict[str, dict[str, Any]],
+                        private_metadata: str = "") -> SimResponse:
+        """Submit a modal (form-encoded `payload=<json>`)."""
+        return self._interactive(self.view_submission_payload(user, callback_id, values, private_metadata))
 
     def shortcut(self, user: str, callback_id: str) -> SimResponse:
         """Trigger a global shortcut."""

@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from bot.desk import BOT_ACTOR, Desk
+from bot.escalation import EscalationChain
 from bot.notifier import Posted
 from storage import queries
 from storage.models import Resolution, Status, TimerKind
@@ -18,42 +19,42 @@ RETRY_DELAY = timedelta(minutes=1)
 class TimerRunner:
     """Claims due timer rows one by one (conditional UPDATE) and carries them out."""
 
-    def __init__(self, desk: Desk, worker: str = "worker") -> None:
+    def __init__(self, desk: Desk, chain: EscalationChain) -> None:
         self.desk = desk
-        self.worker = worker
-
-    def run_due(self, limit: int = 200) -> int:
-        """Run every due timer this worker can claim; returns how many it carried out."""
-        now = self.desk.clock.now()
-        with self.desk.sessions.begin() as session:
-            ids = queries.due_timer_ids(session, now, limit)
-        done = 0
-        for timer_id in ids:
-            try:
-                done += self._run_one(timer_id)
-            except Exception:  # one bad timer must not stop the others; its lease will expire
-                log.exception("timer %s failed", timer_id)
-        return done
-
-    def _run_one(self, timer_id: int) -> int:
-        now = self.desk.clock.now()
-        with self.desk.sessions.begin() as session:
-            timer = queries.claim_timer(session, timer_id, now, LEASE)
-            if timer is None:
-                return 0
-            kind, request_id, attempts = timer.kind, timer.request_id, timer.attempts
-            if attempts > MAX_ATTEMPTS:
-                queries.finish_timer(session, timer_id, now)
-                self.desk.audit(session, request_id, now, BOT_ACTOR, f"{kind}_gave_up", None, None,
-                                attempts=attempts - 1)
-                return 0
-        handler = {
+        self.handlers = {
             TimerKind.FOLLOWUP: self._ask_followup,
             TimerKind.FOLLOWUP_EXPIRY: self._expire_followup,
             TimerKind.TRIAGE_RETRY: self._retry_triage,
-        }[TimerKind(kind)]
-        handled = handler(timer_id, request_id)
-        return 1 if handled else 0
+            TimerKind.ESCALATION_STEP: chain.run_step,
+            TimerKind.STALE_CLAIM: chain.remind,
+        }
+
+    def run_due(self, batch: int = 100, max_batches: int = 100) -> int:
+        """Run the due timers this worker can claim, batch by batch; returns how many acted."""
+        done = 0
+        for _ in range(max_batches):  # what is left waits for the next tick
+            now = self.desk.clock.now()
+            with self.desk.sessions.begin() as session:
+                timers = [(t.id, t.kind, t.request_id, t.attempts)
+                          for t in queries.claim_due_timers(session, now, LEASE, batch)]
+            if not timers:
+                break
+            for timer_id, kind, request_id, attempts in timers:
+                try:
+                    done += self._run_one(timer_id, kind, request_id, attempts)
+                except Exception:  # one bad timer must not stop the others; its lease will expire
+                    log.exception("timer %s (%s) failed", timer_id, kind)
+        return done
+
+    def _run_one(self, timer_id: int, kind: str, request_id: int, attempts: int) -> int:
+        if attempts > MAX_ATTEMPTS:
+            now = self.desk.clock.now()
+            with self.desk.sessions.begin() as session:
+                queries.finish_timer(session, timer_id, now)
+                self.desk.audit(session, request_id, now, BOT_ACTOR, f"{kind}_gave_up", None, None,
+                                attempts=attempts - 1)
+            return 0
+        return 1 if self.handlers[TimerKind(kind)](timer_id, request_id) else 0
 
     def _ask_followup(self, timer_id: int, request_id: int) -> bool:
         view = self.desk.load(request_id)
@@ -65,8 +66,7 @@ class TimerRunner:
             self._retry_later(timer_id)
             return False
         now = self.desk.clock.now()
-        department = self.desk.kb().departments.get(view.department_id)
-        expiry = timedelta(hours=department.followup_expiry_hours if department else 72.0)
+        expiry = timedelta(hours=self.desk.department(view.department_id).followup_expiry_hours)
         with self.desk.sessions.begin() as session:
             queries.set_fields(session, request_id, followup_channel=ref.channel, followup_ts=ref.ts)
             queries.schedule_timer(session, request_id, TimerKind.FOLLOWUP_EXPIRY, now + expiry, now)
@@ -95,7 +95,8 @@ class TimerRunner:
         if view is None or view.triage_ts or view.status == Status.CLOSED:
             self._finish(timer_id)
             return False
-        ref = self.desk.call_slack("post triage", self.desk.notifier.post_triage, view)
+        ref = self.desk.call_slack("post triage", self.desk.notifier.post_triage, view,
+                                   self.desk.history(request_id) if view.transfer_count else ())
         if ref is None:
             self._retry_later(timer_id)
             return False

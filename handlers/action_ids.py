@@ -10,5 +10,12 @@ class ActionId(StrEnum):
     CLAIM = "helploop.triage.claim"
     UNCLAIM = "helploop.triage.unclaim"
     RESOLVE = "helploop.triage.resolve"
+    TRANSFER = "helploop.triage.transfer"
     FIXED_YES = "helploop.followup.yes"
     FIXED_NO = "helploop.followup.no"
+
+
+class CallbackId(StrEnum):
+    """Modal callback ids."""
+
+    TRANSFER = "helploop.transfer"

@@ -13,8 +13,8 @@ QUOTE_CHARS = 600  # long questions are cut in previews; the link leads to the w
 def answer_message(request: RequestView, answer: str) -> tuple[str, Blocks]:
     """The KB answer offered to the employee, with "solved" / "still need help" buttons."""
     return answer, [
-        _section(answer),
-        _context("Did this answer your question?"),
+        section(answer),
+        context("Did this answer your question?"),
         _actions(request.id, (ActionId.SOLVED, "That solved it", "primary"),
                  (ActionId.NEED_HELP, "I still need help", None)),
     ]
@@ -27,27 +27,30 @@ def answer_after_verdict(request: RequestView) -> tuple[str, Blocks]:
         note = ":white_check_mark: Marked as solved. Glad it helped!"
     else:
         note = f":arrow_right: Passed to *{request.department_name}*. Someone will follow up here."
-    return answer, [_section(answer), _context(note)]
+    return answer, [section(answer), context(note)]
 
 
-def escalation_notice(request: RequestView) -> str:
-    """Tell the employee, politely, who has their request."""
-    who = f" <@{request.oncall_user_id}> is on call today," if request.oncall_user_id else ""
+def escalation_notice(request: RequestView, after_hours: str = "") -> str:
+    """Tell the employee, politely, who has their request (and, after hours, when to expect a reply)."""
+    who = f" <@{request.oncall_user_id}> is on call," if request.oncall_user_id else ""
     return (f"I couldn't find a confident answer, so I've passed your request to "
             f"*{request.department_name}*.{who} and someone will get back to you right here. "
-            f"(Request #{request.id})")
+            f"(Request #{request.id}){after_hours}")
 
 
-def triage_message(request: RequestView, permalink: str | None) -> tuple[str, Blocks]:
+def triage_message(request: RequestView, permalink: str | None,
+                   extra: dict[str, Any] | None = None) -> tuple[str, Blocks]:
     """The escalation as shown in the department's triage channel, for the request's current state."""
     header = f"*Request #{request.id}* from <@{request.user_id}>"
     link = f" · <{permalink}|original message>" if permalink else ""
     oncall = f" · on call: <@{request.oncall_user_id}>" if request.oncall_user_id else ""
     status, buttons = _triage_state(request)
     blocks: Blocks = [
-        _section(f"{header}{link}{oncall}\n{_quote(request.text)}"),
-        _context(status),
+        section(f"{header}{link}{oncall}\n{_quote(request.text)}"),
+        context(status),
     ]
+    if extra:
+        blocks.append(extra)
     if buttons:
         blocks.append(_actions(request.id, *buttons))
     return f"Request #{request.id} from <@{request.user_id}>: {request.text[:200]}", blocks
@@ -73,9 +76,9 @@ def claimer_reopened(request: RequestView) -> str:
 
 def followup_question(request: RequestView) -> tuple[str, Blocks]:
     """Ask the employee whether the issue was really fixed."""
-    text = f"Was “{_short(request.text)}” really fixed?"
+    text = f"Was “{short(request.text)}” really fixed?"
     return text, [
-        _section(text),
+        section(text),
         _actions(request.id, (ActionId.FIXED_YES, "Yes, it's fixed", "primary"),
                  (ActionId.FIXED_NO, "No, still broken", None)),
     ]
@@ -83,7 +86,7 @@ def followup_question(request: RequestView) -> tuple[str, Blocks]:
 
 def followup_after_verdict(request: RequestView) -> tuple[str, Blocks]:
     """The follow-up question once answered or expired (buttons gone)."""
-    question = f"Was “{_short(request.text)}” really fixed?"
+    question = f"Was “{short(request.text)}” really fixed?"
     if request.status == "closed" and request.resolution == "confirmed":
         note = ":tada: Thanks for confirming. Glad it's fixed!"
     elif request.status == "closed":
@@ -91,7 +94,7 @@ def followup_after_verdict(request: RequestView) -> tuple[str, Blocks]:
     else:
         who = f"<@{request.claimed_by}>" if request.claimed_by else f"*{request.department_name}*"
         note = f"Sorry to hear that. I've reopened it and told {who}."
-    return question, [_section(question), _context(note)]
+    return question, [section(question), context(note)]
 
 
 def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
@@ -105,17 +108,22 @@ def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
         return f"Only <@{request.claimed_by}>, who claimed it, can unclaim this request."
     if refusal is Refusal.NOT_REQUESTER and request:
         return f"Only <@{request.user_id}>, who asked, can answer this."
+    if refusal is Refusal.SAME_DEPARTMENT and request:
+        return f"This request is already with {request.department_name}."
+    if refusal is Refusal.UNKNOWN_DEPARTMENT:
+        return "That department no longer exists in the knowledge base; please pick another."
     if refusal is Refusal.ALREADY_DONE and request:
         return f"This request has already moved on (it is now {request.status})."
     return "I can't find that request any more."
 
 
 def _triage_state(request: RequestView) -> tuple[str, list[tuple[ActionId, str, str | None]]]:
-    claim = (ActionId.CLAIM, "Claim", "primary")
-    work = [(ActionId.RESOLVE, "Resolve", "primary"), (ActionId.UNCLAIM, "Unclaim", None)]
+    transfer = (ActionId.TRANSFER, "Transfer", None)
+    work = [(ActionId.RESOLVE, "Resolve", "primary"), (ActionId.UNCLAIM, "Unclaim", None), transfer]
     if request.status == "escalated":
         again = " (reopened)" if request.reopen_count else ""
-        return f":inbox_tray: Waiting for someone to claim it{again}.", [claim]
+        return f":inbox_tray: Waiting for someone to claim it{again}.", [(ActionId.CLAIM, "Claim", "primary"),
+                                                                           transfer]
     if request.status == "claimed":
         return f":raising_hand: Claimed by <@{request.claimed_by}>", work
     if request.status == "reopened":
@@ -135,16 +143,19 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" for line in body.splitlines() or [""])
 
 
-def _short(text: str, limit: int = 120) -> str:
+def short(text: str, limit: int = 120) -> str:
+    """One line of at most `limit` characters."""
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= limit else one_line[:limit] + "…"
 
 
-def _section(text: str) -> dict[str, Any]:
+def section(text: str) -> dict[str, Any]:
+    """A mrkdwn section block (cut to Slack's 3,000 characters)."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
-def _context(text: str) -> dict[str, Any]:
+def context(text: str) -> dict[str, Any]:
+    """A small-print context block."""
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 

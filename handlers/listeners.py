@@ -6,11 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond, Say
+from slack_sdk import WebClient
 
 from bot.lifecycle import Lifecycle
 from bot.records import Outcome
+from bot.transfer import Transfers
 from handlers import blocks
-from handlers.action_ids import ActionId
+from handlers import escalation_blocks as esc
+from handlers.action_ids import ActionId, CallbackId
 from handlers.parse import question_from_dm, question_from_mention, request_id_of
 
 log = logging.getLogger(__name__)
@@ -18,7 +21,7 @@ EMPTY_MENTION_REPLY = ("Hi! Tell me what you need help with, e.g. "
                        "“@helploop my VPN password expired”, and I'll answer or find the right person.")
 
 
-def register(app: App, lifecycle: Lifecycle) -> None:
+def register(app: App, lifecycle: Lifecycle, transfers: Transfers) -> None:
     """Attach every listener to the Bolt app."""
 
     @app.event("message")
@@ -48,6 +51,32 @@ def register(app: App, lifecycle: Lifecycle) -> None:
     }
     for action_id, run in actions.items():
         app.action(str(action_id))(_button(run))
+
+    @app.action(str(ActionId.TRANSFER))
+    def on_transfer_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        request_id, user = request_id_of(body), (body.get("user") or {}).get("id")
+        if request_id is None or not user:
+            return
+        outcome, departments = transfers.choices(request_id, user)
+        if not outcome.ok:
+            respond(text=blocks.refusal_text(outcome.refusal, outcome.request), response_type="ephemeral",
+                    replace_original=False)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=esc.transfer_modal(outcome.request, departments))
+
+    @app.view(str(CallbackId.TRANSFER))
+    def on_transfer_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        request_id, department, note = esc.transfer_submission(view)
+        if request_id is None or not department:
+            ack(response_action="errors", errors={"department": "Please choose a department."})
+            return
+        ack()
+        user = (body.get("user") or {}).get("id", "")
+        outcome = transfers.transfer(request_id, user, department, note)
+        if not outcome.ok and outcome.refusal and outcome.request and outcome.request.triage_channel:
+            client.chat_postEphemeral(channel=outcome.request.triage_channel, user=user,
+                                      text=blocks.refusal_text(outcome.refusal, outcome.request))
 
 
 def _button(run: Callable[[int, str], Outcome]) -> Callable[..., None]:

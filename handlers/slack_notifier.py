@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.notifier import MessageRef, Notice, Posted
-from bot.records import RequestView
+from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
 from handlers import blocks
+from handlers import escalation_blocks as esc
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +27,50 @@ class SlackNotifier:
         text, body = blocks.answer_message(request, answer)
         return self._post(request.channel_id, text, body, request.reply_thread_ts)
 
-    def send_escalation_notice(self, request: RequestView) -> MessageRef | None:
-        """Tell the requester who has the request."""
-        return self._post(request.channel_id, blocks.escalation_notice(request), None, request.reply_thread_ts)
+    def send_escalation_notice(self, request: RequestView,
+                               reply_expected_from: datetime | None) -> MessageRef | None:
+        """Tell the requester who has the request (and, after hours, when to expect a reply)."""
+        text = blocks.escalation_notice(request, esc.after_hours_note(reply_expected_from))
+        return self._post(request.channel_id, text, None, request.reply_thread_ts)
 
-    def post_triage(self, request: RequestView) -> MessageRef | None:
-        """Post the escalation in the triage channel."""
+    def post_triage(self, request: RequestView, history: Sequence[HistoryLine]) -> MessageRef | None:
+        """Post the escalation in the triage channel (with its history after a transfer)."""
         if not request.triage_channel:
             log.error("department %s has no triage channel", request.department_id)
             return None
-        text, body = blocks.triage_message(request, self._permalink(request))
+        text, body = blocks.triage_message(request, self._permalink(request), esc.history_block(history))
         return self._post(request.triage_channel, text, body, None)
+
+    def page(self, request: RequestView, step: str, targets: Sequence[str]) -> None:
+        """DM each person paged for an unclaimed request."""
+        link = self._link(request.triage_channel, request.triage_ts)
+        for user in targets:
+            self._post(user, esc.page_text(request, step, link), None, None)
+
+    def show_escalation(self, request: RequestView, steps: Sequence[EscalationStep]) -> MessageRef | None:
+        """Post, then edit, the one escalation status line in the triage thread."""
+        if not request.triage_channel or not request.triage_ts:
+            return None
+        text, body = esc.escalation_status(steps)
+        if request.escalation_ts:
+            self._update(request.triage_channel, request.escalation_ts, text, body)
+            return MessageRef(request.triage_channel, request.escalation_ts)
+        return self._post(request.triage_channel, text, body, request.triage_ts)
+
+    def remind_claimer(self, request: RequestView) -> None:
+        """DM the claimer about a request that went quiet."""
+        if request.claimed_by:
+            self._post(request.claimed_by, esc.stale_reminder(request), None, None)
+
+    def transferred(self, request: RequestView, transfer: Transfer,
+                    reply_expected_from: datetime | None) -> None:
+        """Close the old triage post with where it went, and tell the requester once."""
+        if transfer.old_triage_channel and transfer.old_triage_ts:
+            quote = f"*Request #{request.id}* from <@{request.user_id}>\n> {blocks.short(request.text, 300)}"
+            self._update(transfer.old_triage_channel, transfer.old_triage_ts,
+                         *esc.transferred_away(request, transfer, quote))
+        self._post(request.channel_id, esc.requester_transferred(request, transfer, reply_expected_from),
+                   None, request.reply_thread_ts)
 
     def ask_followup(self, request: RequestView) -> MessageRef | None:
         """Ask whether the issue was really fixed."""
@@ -76,9 +112,13 @@ class SlackNotifier:
             log.error("chat.update %s/%s failed: %s", channel, ts, error.response.get("error"))
 
     def _permalink(self, request: RequestView) -> str | None:
+        return self._link(request.channel_id, request.message_ts)
+
+    def _link(self, channel: str | None, ts: str | None) -> str | None:
+        if not channel or not ts:
+            return None
         try:
-            return self.client.chat_getPermalink(channel=request.channel_id,
-                                                 message_ts=request.message_ts)["permalink"]
+            return self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
         except SlackApiError as error:
             log.warning("chat.getPermalink failed: %s", error.response.get("error"))
             return None

@@ -6,9 +6,16 @@ from kb.knowledge import KnowledgeBase
 from kb.loader import load_kb
 from kb.matcher import Candidate, MatchResult
 from kb.normalize import fold, tokenize
+from kb.schedule import AfterHours, Escalation, Layer, OnCall, Override, WorkingHours
 from kb.schema import Department, Entry, Rotation
 
 __all__ = [
+    "AfterHours",
+    "Escalation",
+    "Layer",
+    "OnCall",
+    "Override",
+    "WorkingHours",
     "Candidate",
     "Department",
     "Entry",

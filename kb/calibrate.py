@@ -11,6 +11,8 @@ DEFAULT_MIN_SCORE = 55.0
 DEFAULT_MIN_MARGIN = 8.0
 TARGET_PRECISION = 0.93  # LOO phrasings are cleaner than real questions: aim a little above 0.90
 OUT_OF_SCOPE_WEIGHT = 0.5  # unknown questions expected per in-scope question
+LARGE_KB = 5000  # phrasings; above this, the sample shrinks so loading stays within ~2 s
+LARGE_SAMPLE = 300
 SAMPLE = 800  # phrasings per experiment: all of a small KB, a bounded sample of a big one
 MIN_SAMPLES = 40  # below this the estimate is noise: keep the defaults
 SCORE_RANGE = (35.0, 90.0)
@@ -90,7 +92,7 @@ def choose(samples: list[Sample], target: float | None = None) -> tuple[float, f
 
 def calibrate(index: Index) -> MatchSettings:
     """Thresholds from leave-one-out over the KB's phrasings, or defaults for tiny KBs."""
-    samples = collect(index)
+    samples = collect(index, SAMPLE if len(index.phrasings) <= LARGE_KB else LARGE_SAMPLE)
     n_pos = sum(1 for s in samples if s.correct)
     n_neg = len(samples) - n_pos
     if n_pos < MIN_SAMPLES or n_neg < MIN_SAMPLES:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from kb.errors import KbError, show_path, translate
 from kb.knowledge import KnowledgeBase
 from kb.schema import Department, Entry, MatchingOverride
+from kb.schedule import unknown_keys
 
 DEPARTMENTS_FILE = "departments.yaml"
 CASES_FILE = "cases.yaml"  # KB regression cases (question -> expected entry), not entries
@@ -109,6 +110,7 @@ def _load_departments(
         _unknown(label, raw, _DEPARTMENT_FIELDS, warnings)
         if isinstance(raw.get("rotation"), dict):
             _unknown(f"{label}: rotation", raw["rotation"], _ROTATION_FIELDS, warnings)
+        warnings.extend(f"{label}: {where}: unknown field {key!r} ignored" for where, key in unknown_keys(raw))
         try:
             dep = Department.model_validate(raw)
         except ValidationError as exc:

@@ -55,11 +55,21 @@ def tokenize(text: str) -> list[str]:
     return fold(text).split()
 
 
+_TOKEN_CACHE: dict[str, str] = {}
+
+
 def surface_tokens(text: str) -> list[tuple[str, str]]:
     """Return (folded, accented) token pairs; tokens that fold to nothing are dropped."""
     pairs = []
     for tok in surface(text).split():
-        folded = fold(tok)
+        if tok.isascii():  # nothing to fold: the common case, and the bulk of index build time
+            pairs.append((tok, tok))
+            continue
+        folded = _TOKEN_CACHE.get(tok)
+        if folded is None:
+            folded = fold(tok)
+            if len(_TOKEN_CACHE) < 100_000:  # bounded: queries are user input
+                _TOKEN_CACHE[tok] = folded
         # A token can fold to several (e.g. a symbol glued inside) or to nothing (marks only).
         for part in folded.split():
             pairs.append((part, tok if part == folded else part))

@@ -7,7 +7,9 @@ import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AliasChoices, AliasPath, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AliasChoices, AliasPath, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from kb.schedule import Escalation, Every, Handoff, Layer, OnCall, WorkingHours, schedule_problems
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -100,19 +102,58 @@ class Department(_Model):
     keywords: list[Text] = Field(default_factory=list)
     followup_delay_hours: float = Field(default=24, gt=0)
     followup_expiry_hours: float = Field(default=72, gt=0)
-    rotation: Rotation
+    rotation: Rotation | None = None  # shorthand for an oncall schedule with one layer, "primary"
+    oncall: OnCall | None = None
+    working_hours: WorkingHours | None = None  # None: always working hours
+    escalation: Escalation = Escalation()  # defaults: 30 min ack, backup then staff, 8 h stale claim
+    _schedule: OnCall = PrivateAttr()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Department:
-        for i, member in enumerate(self.rotation.members):
+        if self.rotation is None and self.oncall is None:
+            raise ValueError("oncall is required (or the rotation shorthand): who takes escalations")
+        if self.rotation is not None and self.oncall is not None:
+            raise ValueError("give either rotation or oncall, not both (rotation is shorthand for one oncall layer)")
+        for i, member in enumerate(self.rotation.members if self.rotation else []):
             if member not in self.staff:
                 raise ValueError(f"rotation.members[{i}] {member!r} is not listed in staff")
+        # A default policy's backup step is simply skipped without a backup layer; a written one is checked.
+        explicit = self.escalation if "escalation" in self.model_fields_set else None
+        problems = schedule_problems(self.staff, self.oncall, explicit)
+        if problems:
+            raise ValueError(problems[0])  # one per department, like the other cross-checks
         if self.followup_expiry_hours <= self.followup_delay_hours:
             raise ValueError(
                 f"followup_expiry_hours ({self.followup_expiry_hours:g}) must be greater than "
                 f"followup_delay_hours ({self.followup_delay_hours:g})"
             )
         return self
+
+    def model_post_init(self, context: Any) -> None:
+        # Built once, so the on-call code reads one shape whichever form the YAML used.
+        self._schedule = self.oncall or _from_rotation(self.rotation)
+
+    @property
+    def schedule(self) -> OnCall:
+        """The on-call schedule in force: `oncall`, or `rotation` as a single "primary" layer."""
+        return self._schedule
+
+    @property
+    def working_timezone(self) -> str:
+        """The zone working hours are read in (their own, else the schedule's)."""
+        own = self.working_hours.timezone if self.working_hours else None
+        return own or self.schedule.timezone
+
+
+def _from_rotation(rotation: Rotation | None) -> OnCall:
+    if rotation is None:  # only while validation is failing anyway
+        return OnCall.model_construct(timezone="UTC", layers=[], overrides=[])
+    # The old rotation ignored the weekday unless shifts lasted whole weeks; keep that meaning.
+    weekly = rotation.period_days % 7 == 0
+    layer = Layer(name="primary", members=rotation.members, every=Every(days=rotation.period_days),
+                  handoff=Handoff(weekday=rotation.handoff_weekday if weekly else None, time=rotation.handoff_time),
+                  start=rotation.start)
+    return OnCall(timezone=rotation.timezone, layers=[layer])
 
 
 class MatchingOverride(_Model):

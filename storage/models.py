@@ -39,6 +39,8 @@ class TimerKind(StrEnum):
     FOLLOWUP = "followup"
     FOLLOWUP_EXPIRY = "followup_expiry"
     TRIAGE_RETRY = "triage_retry"  # the triage post failed; try again so no escalation is lost
+    ESCALATION_STEP = "escalation_step"  # unclaimed past the ack timeout: page the next step
+    STALE_CLAIM = "stale_claim"  # claimed but untouched for too long: remind the claimer
 
 
 class TimerState(StrEnum):
@@ -72,6 +74,9 @@ class Request(Base):
     oncall_user_id: Mapped[str | None] = mapped_column(String(32))
     claimed_by: Mapped[str | None] = mapped_column(String(32))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalation_ts: Mapped[str | None] = mapped_column(String(32))  # the one edited status line in the thread
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -108,27 +108,30 @@ def cancel_timers(session: Session, request_id: int, kinds: Iterable[str], now: 
     return result.rowcount
 
 
-def due_timer_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    """Ids of timers that are due, or whose worker's lease ran out, oldest first."""
-    return list(session.scalars(
+def claim_due_timers(session: Session, now: datetime, lease: timedelta, limit: int) -> list[Timer]:
+    """Take up to `limit` due timers for this worker; concurrent workers get disjoint batches.
+
+    PostgreSQL skips rows another worker has locked (FOR UPDATE SKIP LOCKED); SQLite serialises
+    writers at BEGIN IMMEDIATE. A RUNNING row whose lease ran out (its worker died) is due again.
+    """
+    ids = list(session.scalars(
         select(Timer.id)
         .where(Timer.due_at <= now, _claimable(now))
         .order_by(Timer.due_at, Timer.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     ))
-
-
-def claim_timer(session: Session, timer_id: int, now: datetime, lease: timedelta) -> Timer | None:
-    """Take a due timer for this worker (conditional UPDATE); None if another worker has it."""
-    result = session.execute(
-        update(Timer)
-        .where(Timer.id == timer_id, Timer.due_at <= now, _claimable(now))
+    if not ids:
+        return []
+    session.execute(
+        update(Timer).where(Timer.id.in_(ids))
         .values(state=TimerState.RUNNING, lease_until=now + lease, attempts=Timer.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        return None
-    return session.get(Timer, timer_id, populate_existing=True)
+    return list(session.scalars(
+        select(Timer).where(Timer.id.in_(ids)).order_by(Timer.due_at, Timer.id)
+        .execution_options(populate_existing=True)
+    ))
 
 
 def finish_timer(session: Session, timer_id: int, now: datetime) -> None:
@@ -173,8 +176,8 @@ def reschedule_timer(session: Session, timer_id: int, due_at: datetime) -> None:
 def request_facts(session: Session) -> Sequence[Any]:
     """Per request: status, resolution, reopen count and its timestamps (for service metrics)."""
     return session.execute(
-        select(Request.status, Request.resolution, Request.reopen_count, Request.created_at,
-               Request.escalated_at, Request.first_response_at, Request.resolved_at)
+        select(Request.status, Request.resolution, Request.reopen_count, Request.transfer_count,
+               Request.created_at, Request.escalated_at, Request.first_response_at, Request.resolved_at)
     ).all()
 
 

@@ -89,22 +89,51 @@ def test_timers_are_claimed_once_and_leases_expire(sessions):
     with sessions.begin() as s:
         request_id = _request(s).id
         queries.schedule_timer(s, request_id, TimerKind.FOLLOWUP, NOW + timedelta(hours=1), NOW)
+    lease = timedelta(minutes=5)
     with sessions.begin() as s:
-        assert queries.due_timer_ids(s, NOW, 10) == []
+        assert queries.claim_due_timers(s, NOW, lease, 10) == []  # not due yet
     later = NOW + timedelta(hours=1)
     with sessions.begin() as s:
-        [timer_id] = queries.due_timer_ids(s, later, 10)
-        assert queries.claim_timer(s, timer_id, later, timedelta(minutes=5)).state == TimerState.RUNNING
+        [timer] = queries.claim_due_timers(s, later, lease, 10)
+        assert (timer.state, timer.attempts, timer.lease_until) == (TimerState.RUNNING, 1, later + lease)
+        timer_id = timer.id
     with sessions.begin() as s:
-        assert queries.claim_timer(s, timer_id, later, timedelta(minutes=5)) is None
-        assert queries.due_timer_ids(s, later + timedelta(minutes=1), 10) == []
+        assert queries.claim_due_timers(s, later + timedelta(minutes=1), lease, 10) == []  # leased
     lease_over = later + timedelta(minutes=6)  # the worker died: its lease ran out
     with sessions.begin() as s:
-        retaken = queries.claim_timer(s, timer_id, lease_over, timedelta(minutes=5))
-        assert retaken is not None and retaken.attempts == 2
+        [retaken] = queries.claim_due_timers(s, lease_over, lease, 10)
+        assert (retaken.id, retaken.attempts) == (timer_id, 2)
         queries.finish_timer(s, timer_id, lease_over)
     with sessions.begin() as s:
-        assert queries.due_timer_ids(s, lease_over + timedelta(days=1), 10) == []
+        assert queries.claim_due_timers(s, lease_over + timedelta(days=1), lease, 10) == []
+
+
+def test_concurrent_workers_claim_disjoint_batches(sessions):
+    with sessions.begin() as s:
+        request_id = _request(s).id
+        for i in range(300):
+            queries.schedule_timer(s, request_id, TimerKind.FOLLOWUP, NOW - timedelta(seconds=i), NOW)
+    claimed: list[list[int]] = []
+    barrier = threading.Barrier(4)
+
+    def worker() -> None:
+        mine: list[int] = []
+        barrier.wait()
+        while True:
+            with sessions.begin() as s:
+                batch = [t.id for t in queries.claim_due_timers(s, NOW, timedelta(minutes=5), 25)]
+            if not batch:
+                break
+            mine.extend(batch)
+        claimed.append(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [timer_id for mine in claimed for timer_id in mine]
+    assert len(every) == 300 and len(set(every)) == 300
 
 
 def test_cancel_timers_only_touches_pending_of_that_kind(sessions):

@@ -1,0 +1,174 @@
+"""The escalation chain: who is paged when, kept apart from how Slack shows it.
+
+A request that nobody claims within the department's ack timeout pages the next step (backup layer,
+then the whole staff group, then the manager). Each step is a timer row and an audit row; Slack shows
+the steps as one status line in the triage thread, edited in place. Outside working hours nobody is
+paged unless the department's after-hours policy says so; the chain starts when work starts.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.desk import BOT_ACTOR, Desk
+from bot.oncall import backup_on_call, in_working_hours, next_working_start, on_call
+from bot.records import EscalationStep
+from kb import Department
+from storage import queries
+from storage.models import Status, TimerKind
+
+log = logging.getLogger(__name__)
+OPEN_CLAIMED = (Status.CLAIMED, Status.REOPENED)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A department's escalation settings, with defaults filled in."""
+
+    ack_timeout: timedelta
+    steps: tuple[str, ...]
+    manager: str | None
+    stale_claim: timedelta
+    after_hours_notify: str  # "none", "oncall", or a user id
+
+
+def policy_of(department: Department) -> Policy:
+    """The department's escalation policy (defaults: 30 min ack, backup/staff, 8 h stale claim)."""
+    escalation = department.escalation
+    hours = department.working_hours
+    return Policy(
+        ack_timeout=timedelta(minutes=escalation.ack_timeout_minutes),
+        steps=tuple(escalation.steps),
+        manager=escalation.manager,
+        stale_claim=timedelta(hours=escalation.stale_claim_hours),
+        after_hours_notify=hours.after_hours.notify if hours else "oncall",
+    )
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Whom to page now for a new escalation, and when a reply can honestly be expected."""
+
+    oncall_user_id: str | None
+    reply_expected_from: datetime | None  # None: now (within working hours or paged after hours)
+
+
+class EscalationChain:
+    """Schedules, runs and stops the escalation steps and the stale-claim reminders."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def paging(self, department: Department, now: datetime) -> Paging:
+        """Who is paged for a new escalation now (nobody after hours unless the policy says so)."""
+        if in_working_hours(department, now):
+            return Paging(on_call(department, now), None)
+        notify = policy_of(department).after_hours_notify
+        if notify == "none":
+            return Paging(None, next_working_start(department, now))
+        return Paging(on_call(department, now) if notify == "oncall" else notify, None)
+
+    def start(self, session: Session, request_id: int, department: Department, now: datetime) -> None:
+        """Inside the caller's transaction: the request is (again) waiting for a claim."""
+        queries.cancel_timers(session, request_id, [TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM], now)
+        policy = policy_of(department)
+        if not policy.steps:
+            return
+        starts = self.paging(department, now).reply_expected_from or now
+        queries.schedule_timer(session, request_id, TimerKind.ESCALATION_STEP, starts + policy.ack_timeout, now)
+
+    def claimed(self, session: Session, request_id: int, department: Department, now: datetime) -> None:
+        """Inside the caller's transaction: someone owns it; stop paging, watch for staleness."""
+        queries.cancel_timers(session, request_id, [TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM], now)
+        queries.schedule_timer(session, request_id, TimerKind.STALE_CLAIM,
+                               now + policy_of(department).stale_claim, now)
+
+    def stop(self, session: Session, request_id: int, now: datetime) -> None:
+        """Inside the caller's transaction: resolved or closed; nothing more to chase."""
+        queries.cancel_timers(session, request_id, [TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM], now)
+
+    def run_step(self, timer_id: int, request_id: int) -> bool:
+        """Page the next step if the request is still unclaimed; schedule the step after it."""
+        now = self.desk.clock.now()
+        view = self.desk.load(request_id)
+        department = self.desk.kb().departments.get(view.department_id) if view else None
+        if view is None or department is None or view.status != Status.ESCALATED:
+            self._finish(timer_id, now)
+            return False
+        policy = policy_of(department)
+        if policy.after_hours_notify == "none" and not in_working_hours(department, now):
+            resume = next_working_start(department, now)
+            with self.desk.sessions.begin() as session:  # nobody is paged at night: try again at opening
+                queries.reschedule_timer(session, timer_id, (resume or now) + policy.ack_timeout)
+            return False
+        level = view.escalation_level
+        index, step, targets = self._next_targets(department, policy, level, view.oncall_user_id, now)
+        with self.desk.sessions.begin() as session:
+            # Compare-and-set on the level: two workers can never page the same step twice.
+            moved = queries.transition(session, request_id, [Status.ESCALATED], Status.ESCALATED,
+                                       where={"escalation_level": level}, escalation_level=index + 1)
+            queries.finish_timer(session, timer_id, now)
+            if not moved or step is None:
+                return False
+            self.desk.audit(session, request_id, now, BOT_ACTOR, "escalation_step", Status.ESCALATED,
+                            Status.ESCALATED, step=step, notified=list(targets))
+            if index + 1 < len(policy.steps):
+                queries.schedule_timer(session, request_id, TimerKind.ESCALATION_STEP, now + policy.ack_timeout, now)
+        view = self.desk.load(request_id)
+        self.desk.call_slack("page", self.desk.notifier.page, view, step, targets)
+        self._show_steps(request_id)
+        return True
+
+    def remind(self, timer_id: int, request_id: int) -> bool:
+        """Remind the claimer of a claimed request nobody has touched for the stale-claim period."""
+        now = self.desk.clock.now()
+        view = self.desk.load(request_id)
+        department = self.desk.kb().departments.get(view.department_id) if view else None
+        if view is None or department is None or view.status not in OPEN_CLAIMED or not view.claimed_by:
+            self._finish(timer_id, now)
+            return False
+        with self.desk.sessions.begin() as session:
+            queries.finish_timer(session, timer_id, now)
+            queries.schedule_timer(session, request_id, TimerKind.STALE_CLAIM,
+                                   now + policy_of(department).stale_claim, now)
+            self.desk.audit(session, request_id, now, BOT_ACTOR, "stale_reminder", view.status, view.status,
+                            claimer=view.claimed_by)
+        self.desk.call_slack("remind claimer", self.desk.notifier.remind_claimer, view)
+        return True
+
+    def _next_targets(self, department: Department, policy: Policy, level: int, oncall: str | None,
+                      now: datetime) -> tuple[int, str | None, tuple[str, ...]]:
+        # A step with nobody new to page (backup is the on-call, no manager set) is skipped.
+        for index in range(level, len(policy.steps)):
+            step = policy.steps[index]
+            if step == "backup":
+                targets = tuple(u for u in [backup_on_call(department, now)] if u and u != oncall)
+            elif step == "staff":
+                targets = tuple(u for u in department.staff if u != oncall)
+            else:
+                targets = (policy.manager,) if policy.manager else ()
+            if targets:
+                return index, step, targets
+        return len(policy.steps) - 1, None, ()
+
+    def _show_steps(self, request_id: int) -> None:
+        with self.desk.sessions.begin() as session:
+            steps = [EscalationStep(a.at, *_step_detail(a.detail)) for a in queries.audit_trail(session, request_id)
+                     if a.action == "escalation_step"]
+        view = self.desk.load(request_id)
+        ref = self.desk.call_slack("escalation status", self.desk.notifier.show_escalation, view, steps)
+        if ref and not view.escalation_ts:
+            self.desk.record(request_id, escalation_ts=ref.ts)
+
+    def _finish(self, timer_id: int, now: datetime) -> None:
+        with self.desk.sessions.begin() as session:
+            queries.finish_timer(session, timer_id, now)
+
+
+def _step_detail(detail: str | None) -> tuple[str, tuple[str, ...]]:
+    data = json.loads(detail or "{}")
+    return data.get("step", "?"), tuple(data.get("notified", ()))

@@ -20,6 +20,7 @@ from bot.lifecycle import Lifecycle
 from bot.settings import Settings
 from bot.timers import TimerRunner
 from bot.transfer import Transfers
+from handlers.commands import register_commands
 from handlers.listeners import register
 from handlers.slack_notifier import SlackNotifier
 from handlers.socket_mode import serve_socket_mode
@@ -71,6 +72,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     bolt = App(signing_secret=settings.slack_signing_secret, client=client,
                process_before_response=False, listener_executor=executor)
     register(bolt, lifecycle, transfers)
+    register_commands(bolt, desk)
     return Helploop(settings, engine, kb, desk, lifecycle, transfers, TimerRunner(desk, chain), bolt,
                     _wsgi(SlackRequestHandler(bolt)), executor)
 
@@ -79,7 +81,11 @@ def _wsgi(slack: SlackRequestHandler) -> Callable[..., Iterable[bytes]]:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == EVENTS_PATH:
-            return slack(environ, start_response)
+            try:
+                return slack(environ, start_response)
+            except ValueError as error:  # Bolt parses the body before anything else: bad JSON lands here
+                log.warning("malformed Slack request rejected: %s", error)
+                return _json(start_response, "400 Bad Request", {"error": "malformed_request"})
         if path in ("/health", "/healthz"):
             return _json(start_response, "200 OK", {"status": "ok"})
         return _json(start_response, "404 Not Found", {"error": "not_found", "path": path})

@@ -1,4 +1,4 @@
-"""The `helploop` command: run the bot, run the local demo, check and try the knowledge base."""
+"""The `helploop` command: run the bot, run the local demo, check and try the knowledge base, show on-call."""
 from __future__ import annotations
 
 import argparse
@@ -85,6 +85,24 @@ def _kb_match(args: argparse.Namespace) -> int:
     return kbtool.match(_kb_dir(args), sys.stdin, sys.stdout, sys.stderr, as_json=args.json)
 
 
+def _oncall(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from bot import oncalltool
+
+    return oncalltool.show(_kb_dir(args), args.department, args.at, args.json, sys.stdout, sys.stderr,
+                           now=datetime.now(timezone.utc))
+
+
+def _instant(text: str) -> object:
+    from bot.oncalltool import parse_at
+
+    try:
+        return parse_at(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _kb_dir(args: argparse.Namespace) -> Path:
     return Path(args.kb) if args.kb else Settings.from_env().kb_dir
 
@@ -106,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")
     match.add_argument("--json", action="store_true", help="one JSON object per line")
     match.set_defaults(handler=_kb_match)
+    oncall = commands.add_parser("oncall", help="who is on call now and next, per department and layer")
+    oncall.add_argument("--department", help="one department id (default: all)")
+    oncall.add_argument("--at", type=_instant, help="ISO 8601 time with offset, e.g. 2026-12-24T10:00+01:00 (default: now)")
+    oncall.add_argument("--json", action="store_true", help="print JSON")
+    oncall.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")
+    oncall.set_defaults(handler=_oncall)
     return parser
 
 

@@ -185,9 +185,9 @@ OVERRIDDEN = department({
 def test_the_covering_user_is_on_call_exactly_inside_from_to() -> None:
     start, end = warsaw(2026, 12, 23, 12, 0), warsaw(2026, 12, 29, 18, 0)
     tick = timedelta(microseconds=1)
-    assert on_call(OVERRIDDEN, start - tick) == "U0M1" and on_call(OVERRIDDEN, start) == "U0M5"
+    assert on_call(OVERRIDDEN, start - tick) == "U0M2" and on_call(OVERRIDDEN, start) == "U0M5"
     assert on_call(OVERRIDDEN, end - tick) == "U0M5" and on_call(OVERRIDDEN, end) == "U0M0"
-    assert backup_on_call(OVERRIDDEN, start) == "U0M4"  # an override covers its own layer only
+    assert backup_on_call(OVERRIDDEN, start) == "U0M3"  # an override covers its own layer only
     assert backup_on_call(OVERRIDDEN, warsaw(2027, 1, 1, 12, 0)) == "U0M6"
 
 
@@ -196,7 +196,7 @@ def test_override_edges_split_the_rotation_shifts() -> None:
     before = shifts_at(OVERRIDDEN, warsaw(2026, 12, 22, 10, 0))[0]
     during = shifts_at(OVERRIDDEN, warsaw(2026, 12, 28, 10, 0))[0]  # spans the Monday handoff: one shift
     after = shifts_at(OVERRIDDEN, end)[0]
-    assert before == Shift("primary", "U0M1", warsaw(2026, 12, 21, 9, 0), start)
+    assert before == Shift("primary", "U0M2", warsaw(2026, 12, 21, 9, 0), start)
     assert during == Shift("primary", "U0M5", start, end, override=True)
     assert after == Shift("primary", "U0M0", end, warsaw(2027, 1, 4, 9, 0))
     assert next_shifts(OVERRIDDEN, warsaw(2026, 12, 22, 10, 0))[0] == during

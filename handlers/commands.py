@@ -1,0 +1,42 @@
+"""The `/helploop` slash command: `oncall [department]` and `help`, answered ephemerally."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.desk import Desk
+from handlers import oncall_blocks
+
+log = logging.getLogger(__name__)
+COMMAND = "/helploop"
+
+
+def register_commands(app: App, desk: Desk) -> None:
+    """Attach the /helploop command listener to the Bolt app."""
+
+    @app.command(COMMAND)
+    def on_helploop(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()  # first, so Slack gets its answer within 3 seconds; the reply goes to the response_url
+        text, blocks = reply(desk, command.get("text") or "")
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+def reply(desk: Desk, text: str) -> tuple[str, oncall_blocks.Blocks]:
+    """The ephemeral answer to `/helploop <text>`."""
+    words = text.split()
+    verb = words[0].lower() if words else "help"
+    if verb in ("help", "?"):
+        return oncall_blocks.usage_message()
+    if verb != "oncall":
+        return oncall_blocks.usage_message(text.strip())
+    kb = desk.kb()
+    if len(words) > 1:
+        wanted = words[1].lower()
+        department = kb.departments.get(wanted) or next(
+            (d for d in kb.departments.values() if d.name.lower() == " ".join(words[1:]).lower()), None)
+        if department is None:
+            return oncall_blocks.unknown_department_message(words[1], kb.departments)
+        return oncall_blocks.roster_message([department], desk.clock.now())
+    return oncall_blocks.roster_message(kb.departments.values(), desk.clock.now())

@@ -24,7 +24,8 @@ from handlers.commands import register_commands
 from handlers.listeners import register
 from handlers.slack_notifier import SlackNotifier
 from handlers.socket_mode import serve_socket_mode
-from kb import KnowledgeBase, load_kb
+from bot.kbsource import KbSource
+from kb import KnowledgeBase
 from storage import migrate
 from storage.engine import make_engine, make_sessions
 
@@ -38,7 +39,7 @@ class Helploop:
 
     settings: Settings
     engine: Engine
-    kb: KnowledgeBase
+    kb_source: KbSource
     desk: Desk
     lifecycle: Lifecycle
     transfers: Transfers
@@ -46,6 +47,11 @@ class Helploop:
     bolt: App
     wsgi: Callable[..., Iterable[bytes]]
     executor: ThreadPoolExecutor
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base being served now."""
+        return self.kb_source.current()
 
     def serve_socket_mode(self) -> None:
         """Serve over Slack's Socket Mode WebSocket until interrupted (needs SLACK_APP_TOKEN)."""
@@ -59,11 +65,12 @@ class Helploop:
 
 def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     """Wire everything; brings the database schema up to date first."""
-    kb = load_kb(settings.kb_dir)
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    notifier = SlackNotifier(client)
+    kb_source = KbSource(settings.kb_dir, on_error=_admin_alert(notifier, settings.admin_channel))
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-    desk = Desk(make_sessions(engine), lambda: kb, SlackNotifier(client), clock or SystemClock())
+    desk = Desk(make_sessions(engine), kb_source.current, notifier, clock or SystemClock())
     chain = EscalationChain(desk)
     lifecycle = Lifecycle(desk, chain)
     transfers = Transfers(desk, chain)
@@ -73,8 +80,15 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
                process_before_response=False, listener_executor=executor)
     register(bolt, lifecycle, transfers)
     register_commands(bolt, desk)
-    return Helploop(settings, engine, kb, desk, lifecycle, transfers, TimerRunner(desk, chain), bolt,
+    return Helploop(settings, engine, kb_source, desk, lifecycle, transfers, TimerRunner(desk, chain), bolt,
                     _wsgi(SlackRequestHandler(bolt)), executor)
+
+
+def _admin_alert(notifier: SlackNotifier, channel: str | None) -> Callable[[list[str]], None] | None:
+    if not channel:
+        return None
+    return lambda errors: notifier.alert(channel, "The knowledge base edit was not loaded (the last good "
+                                         "version is still answering):\n" + "\n".join(errors[:20]))
 
 
 def _wsgi(slack: SlackRequestHandler) -> Callable[..., Iterable[bytes]]:

@@ -50,7 +50,8 @@ def _run(args: argparse.Namespace) -> int:
     except KbError as error:
         print(f"helploop run: the knowledge base in {settings.kb_dir} is invalid:\n{error}", file=sys.stderr)
         return 1
-    scheduler = start_scheduler(helploop.timers, settings.tick_seconds)
+    scheduler = start_scheduler(helploop.timers, settings.tick_seconds, helploop.kb_source,
+                                settings.kb_reload_seconds)
     try:
         if settings.slack_app_token:
             logging.getLogger("helploop").info("connecting to Slack in Socket Mode")

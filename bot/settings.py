@@ -26,6 +26,8 @@ class Settings:
     kb_dir: Path = EXAMPLE_KB_DIR
     port: int = 3000
     tick_seconds: float = 15.0
+    kb_reload_seconds: float = 10.0
+    admin_channel: str | None = None  # where KB reload errors are reported
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -39,8 +41,9 @@ class Settings:
         try:
             port = int(get("PORT") or 3000)
             tick = float(get("SCHEDULER_TICK_SECONDS") or 15)
+            reload_every = float(get("KB_RELOAD_SECONDS") or 10)
         except ValueError as error:
-            raise SettingsError(f"PORT and SCHEDULER_TICK_SECONDS must be numbers: {error}") from None
+            raise SettingsError(f"PORT, SCHEDULER_TICK_SECONDS and KB_RELOAD_SECONDS must be numbers: {error}") from None
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
             slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -51,6 +54,8 @@ class Settings:
             kb_dir=Path(get("KB_DIR") or EXAMPLE_KB_DIR),
             port=port,
             tick_seconds=tick,
+            kb_reload_seconds=reload_every,
+            admin_channel=get("ADMIN_CHANNEL"),
         )
 
     def missing_credentials(self) -> list[str]:

@@ -96,6 +96,10 @@ class SlackNotifier:
         elif posted is Posted.FOLLOWUP and request.followup_channel and request.followup_ts:
             self._update(request.followup_channel, request.followup_ts, *blocks.followup_after_verdict(request))
 
+    def alert(self, channel: str, text: str) -> None:
+        """Tell the admins' channel about an operational problem."""
+        self._post(channel, f":warning: {text}", None, None)
+
     def _post(self, channel: str, text: str, body: list | None, thread_ts: str | None) -> MessageRef | None:
         try:
             response = self.client.chat_postMessage(channel=channel, text=text, blocks=body,

@@ -115,7 +115,8 @@ class Layer(_Model):
     @model_validator(mode="after")
     def _weekday_needed(self) -> Layer:
         if self.every.period_days % 7 == 0 and self.handoff.weekday is None:
-            raise ValueError("needs handoff.weekday when shifts last whole weeks (every: {weeks: N} or a multiple of 7 days)")
+            raise ValueError("needs handoff.weekday when shifts last whole weeks "
+                             "(every: {weeks: N} or a multiple of 7 days)")
         return self
 
     @property
@@ -161,7 +162,8 @@ class Override(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> Override:
         if self.end <= self.start:
-            raise ValueError(f"must end after it starts (from {self.start:%Y-%m-%d %H:%M}, to {self.end:%Y-%m-%d %H:%M})")
+            span = f"from {self.start:%Y-%m-%d %H:%M}, to {self.end:%Y-%m-%d %H:%M}"
+            raise ValueError(f"must end after it starts ({span})")
         return self
 
 
@@ -218,8 +220,8 @@ class WorkingHours(_Model):
     @field_validator("hours", mode="before")
     @classmethod
     def _hours(cls, value: Any) -> tuple[int, int]:
-        if isinstance(value, (tuple, list)):
-            return tuple(value)  # already parsed (model_copy, tests)
+        if isinstance(value, tuple):
+            return value  # already parsed (built in code rather than read from YAML)
         parts = value.split("-") if isinstance(value, str) else []
         try:
             start, end = (_minutes(p) for p in parts) if len(parts) == 2 else (None, None)
@@ -265,7 +267,8 @@ def schedule_problems(staff: list[str], oncall: OnCall | None, escalation: Escal
         seen: dict[str, int] = {}
         for i, layer in enumerate(oncall.layers):
             if layer.name in seen:
-                problems.append(f"oncall.layers[{i}].name: {layer.name!r} is already used by layers[{seen[layer.name]}]")
+                first = seen[layer.name]
+                problems.append(f"oncall.layers[{i}].name: {layer.name!r} is already used by layers[{first}]")
             seen.setdefault(layer.name, i)
             for member in layer.members:
                 if member not in staff:

@@ -7,7 +7,8 @@ import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AliasChoices, AliasPath, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (AfterValidator, AliasChoices, AliasPath, BaseModel, ConfigDict, Field, PrivateAttr,
+                      field_validator, model_validator)
 
 from kb.schedule import Escalation, Every, Handoff, Layer, OnCall, WorkingHours, schedule_problems
 

@@ -7,7 +7,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SLACK = {"slack_bolt", "slack_sdk"}
 # bot/ modules that wire the app together (and may import handlers/); everything else in bot/ is domain.
-WIRING = {"app", "cli", "demo", "server", "scheduler", "settings", "kbtool", "localslack", "slacksim"}
+WIRING = {"app", "cli", "demo", "server", "scheduler", "settings", "kbtool", "localslack", "slacksim",
+          "replicas", "oncalltool"}
 
 
 def _imports(path: Path) -> set[str]:

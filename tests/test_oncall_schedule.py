@@ -33,7 +33,8 @@ def department(oncall: dict[str, Any], **extra: Any) -> Department:
 def layers(draw: st.DrawFn, name: str) -> dict[str, Any]:
     period = draw(st.integers(1, 14))
     weekly = period % 7 == 0
-    handoff: dict[str, Any] = {"time": draw(st.sampled_from(TRICKY_TIMES) | st.times().map(lambda t: t.replace(second=0, microsecond=0))).strftime("%H:%M")}
+    minutes = st.times().map(lambda t: t.replace(second=0, microsecond=0))
+    handoff: dict[str, Any] = {"time": draw(st.sampled_from(TRICKY_TIMES) | minutes).strftime("%H:%M")}
     if weekly or draw(st.booleans()):
         handoff["weekday"] = draw(st.sampled_from(WEEKDAYS))
     every = {"weeks": period // 7} if weekly and draw(st.booleans()) else {"days": period}

@@ -104,6 +104,23 @@ def _instant(text: str) -> object:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _metrics(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.metrics import compute, render_metrics
+    from storage.engine import make_engine, make_sessions
+    from storage.migrate import upgrade
+
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        upgrade(engine)  # an empty database has metrics too: all zero
+        metrics = compute(make_sessions(engine))
+    finally:
+        engine.dispose()
+    print(json.dumps(metrics.as_dict()) if args.json else render_metrics(metrics))
+    return 0
+
+
 def _kb_dir(args: argparse.Namespace) -> Path:
     return Path(args.kb) if args.kb else Settings.from_env().kb_dir
 
@@ -117,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the whole loop locally against a stand-in Slack")
     demo.add_argument("--kb", help="knowledge base directory (default: the shipped example)")
     demo.set_defaults(handler=_demo)
+    metrics = commands.add_parser("metrics", help="service metrics from the database (DATABASE_URL)")
+    metrics.add_argument("--json", action="store_true", help="one JSON object")
+    metrics.set_defaults(handler=_metrics)
     kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(title="kb commands")
     check = kb.add_parser("check", help="validate the knowledge base")
     check.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")

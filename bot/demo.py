@@ -15,7 +15,7 @@ from typing import TextIO
 from bot.app import Helploop, build
 from bot.clock import ManualClock
 from bot.localslack import LocalSlack
-from bot.metrics import compute
+from bot.metrics import compute, render_metrics
 from bot.scheduler import start_scheduler
 from bot.server import Server
 from bot.settings import EXAMPLE_KB_DIR, Settings
@@ -25,9 +25,11 @@ from storage import queries
 MENTION = re.compile(r"<@([A-Z0-9]+)>")
 SECRET = "demo-signing-secret"
 START = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)  # Monday, 09:30 in Warsaw
-PEOPLE = {"U0HLEMP": "Ewa (employee)", "U0HLLAN": "Lan (employee)", "U0HLANNA": "Anna (IT)",
-          "U0HLPIOTR": "Piotr (IT)", "U0HLMAGDA": "Magda (HR)", "U0HLMINH": "Minh (IT)",
-          "U0HLKASIA": "Kasia (IT)", "U0HLBOT": "helploop"}
+PEOPLE = {"U0HLEMP": "Ewa (employee)", "U0HLLAN": "Lan (employee)", "U0HLTOM": "Tom (employee)",
+          "U0HLANNA": "Anna (IT)", "U0HLPIOTR": "Piotr (IT)", "U0HLMINH": "Minh (IT)",
+          "U0HLKASIA": "Kasia (IT)", "U0HLMAGDA": "Magda (HR)", "U0HLMAREK": "Marek (Finance)",
+          "U0HLTRANG": "Trang (Finance)",
+          "U0HLBOSS": "Bogdan (IT manager)", "U0HLBOT": "helploop"}
 
 
 class Demo:
@@ -113,6 +115,11 @@ def run_demo(kb_dir: Path | None = None, out: TextIO | None = None) -> int:
 
 
 def _script(demo: Demo) -> None:
+    demo.say("0. Who is on call? (slash command, answered only to the person who asked)")
+    demo.user("U0HLLAN", "#general", "/helploop oncall it")
+    demo.sim.slash_command("U0HLLAN", "/helploop", "oncall it", "C0HLGENERAL")
+    demo.settle()
+
     demo.say("1. A question the knowledge base answers (Polish, typed without diacritics)")
     question = "jak zresetowac haslo do vpn?"
     demo.user("U0HLEMP", "(DM to helploop)", question)
@@ -144,10 +151,36 @@ def _script(demo: Demo) -> None:
     demo.wait_until(delay * 60 + 1)
     request = demo.request("C0HLGENERAL", sent.ts)
     demo.click("U0HLLAN", "Yes, it's fixed", "helploop.followup.yes", request, "C0HLGENERAL", request.followup_ts)
+    _unclaimed_then_transferred(demo)
+
+
+def _unclaimed_then_transferred(demo: Demo) -> None:
+    demo.say("3. Nobody claims a request: the chain pages the backup, then the team (one status line)")
+    question = "The laptop docking station I bought myself, can the company cover it?"
+    demo.user("U0HLTOM", "(DM to helploop)", question)
+    sent = demo.sim.message("U0HLTOM", question, "D0HLTOM")
+    demo.settle()
+    timeout = demo.app.kb.departments["it"].escalation.ack_timeout_minutes
+    demo.wait_until(timeout + 0.1)
+    demo.wait_until(timeout)
+    request = demo.request("D0HLTOM", sent.ts)
+    demo.click("U0HLANNA", "Claim", "helploop.triage.claim", request, request.triage_channel, request.triage_ts)
+
+    demo.say("4. It is really a Finance question: Anna transfers it with a note")
+    demo.click("U0HLANNA", "Transfer", "helploop.triage.transfer", request, request.triage_channel,
+               request.triage_ts)
+    modal = demo.slack.calls("views.open")[-1].args["view"]
+    finance = next(o for o in modal["blocks"][1]["element"]["options"] if o["value"] == "finance")
+    note = "Reimbursing equipment is an expense claim, Finance handles those."
+    demo.user("U0HLANNA", "(modal)", f"picks {finance['text']['text']}, note: {note}")
+    demo.sim.view_submission("U0HLANNA", modal["callback_id"], {
+        "department": {"value": {"type": "static_select", "selected_option": finance}},
+        "note": {"value": {"type": "plain_text_input", "value": note}}}, modal["private_metadata"])
+    demo.settle()
+    request = demo.request("D0HLTOM", sent.ts)
+    demo.click("U0HLMAREK", "Claim", "helploop.triage.claim", request, request.triage_channel, request.triage_ts)
 
 
 def _print_metrics(demo: Demo) -> None:
-    metrics = compute(demo.app.desk.sessions)
-    demo.say("Service metrics (helploop metrics)")
-    for key, value in metrics.as_dict().items():
-        print(f"  {key:24} {value}", file=demo.out)
+    demo.say("Service metrics (what `helploop metrics` prints for this database)")
+    print(render_metrics(compute(demo.app.desk.sessions)), file=demo.out)

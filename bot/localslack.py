@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -283,7 +284,7 @@ class LocalSlack:
             a = c.args
             if c.method == "response_url":
                 ephemeral = a.get("response_type") == "ephemeral"
-                where = "(only the clicker sees)" if ephemeral else f"<- {self._hooks.get(c.target or '', c.target)}"
+                where = "(ephemeral: only they see it)" if ephemeral else f"<- {self._hooks.get(c.target or '', c.target)}"
                 where += " (replaces original)" if a.get("replace_original") in (True, "true") else ""
             else:
                 ch = str(c.response.get("channel") or self._channel(str(a.get("channel", "?"))))
@@ -301,10 +302,14 @@ class LocalSlack:
         return out
 
 
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+
+
 def _text(obj: Any) -> str:
     if isinstance(obj, dict):
         obj = obj.get("text", "")
-    return str(obj or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = str(obj or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return _DATE.sub(r"\1", text)  # Slack shows <!date^…> in the reader's zone; we show the fallback
 
 
 def render_message(args: dict[str, Any]) -> list[str]:

@@ -70,3 +70,17 @@ def compute(sessions: sessionmaker[Session]) -> Metrics:
 
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def render_metrics(metrics: Metrics) -> str:
+    """A readable table: counts, durations as h:mm:ss, rates as percentages."""
+    lines = []
+    for key, value in asdict(metrics).items():
+        if isinstance(value, timedelta):
+            shown = str(value)
+        elif isinstance(value, float) or key.endswith("rate") or key == "satisfaction":
+            shown = "n/a" if value is None else f"{value:.0%}"
+        else:
+            shown = "n/a" if value is None else str(value)
+        lines.append(f"  {key.replace('_', ' '):24} {shown}")
+    return "\n".join(lines)

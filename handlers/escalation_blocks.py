@@ -105,8 +105,10 @@ def transfer_submission(view: dict[str, Any]) -> tuple[int | None, str | None, s
 
 def _history_line(line: HistoryLine) -> str:
     detail = json.loads(line.detail) if line.detail else {}
-    what = {"created": "asked", "transferred": f"transferred {detail.get('from_department')} → "
-            f"{detail.get('to_department')}"}.get(line.action, line.action.replace("_", " "))
+    what = {"created": "asked",
+            "transferred": f"transferred {detail.get('from_department')} → {detail.get('to_department')}",
+            "escalation_step": f"paged {STEP_NAMES.get(detail.get('step'), detail.get('step'))}",
+            }.get(line.action, line.action.replace("_", " "))
     if line.action == "transferred" and detail.get("note"):
         what += f" (“{detail['note']}”)"
     who = "" if line.actor == "helploop" else f" <@{line.actor}>"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from kb.matcher import Index
+from kb.matcher import SHORTLIST, Index, Scored
 
 DEFAULT_MIN_SCORE = 55.0
 DEFAULT_MIN_MARGIN = 8.0
-TARGET_PRECISION = 0.93  # LOO phrasings are cleaner than real questions: aim a little above 0.90
+TARGET_PRECISION = 0.90  # the issue's target; on BANKING77 train LOO precision tracks real precision (bench/README.md)
 OUT_OF_SCOPE_WEIGHT = 0.5  # unknown questions expected per in-scope question
 LARGE_KB = 5000  # phrasings; above this, the sample shrinks so loading stays within ~2 s
 LARGE_SAMPLE = 300
@@ -39,6 +39,11 @@ class Sample:
     weight: float = 1.0
 
 
+def leave_one_out(index: Index, pi: int, limit: int = SHORTLIST) -> list[Scored]:
+    """Entries ranked for phrasing pi asked as a question, with pi itself left out of the index."""
+    return index.score(index.query(index.phrasings[pi].text), exclude_phrasing=pi, limit=limit)
+
+
 def collect(index: Index, sample: int = SAMPLE, seed: int = 0) -> list[Sample]:
     """Leave-one-phrasing-out (should answer, own entry) and leave-one-entry-out (should escalate)."""
     rng = random.Random(seed)
@@ -48,7 +53,7 @@ def collect(index: Index, sample: int = SAMPLE, seed: int = 0) -> list[Sample]:
     samples: list[Sample] = []
     for pi in in_scope:
         p = index.phrasings[pi]
-        ranked = index.score(index.query(p.text), exclude_phrasing=pi)
+        ranked = leave_one_out(index, pi)
         if ranked:
             s1, s2 = ranked[0].score, ranked[1].score if len(ranked) > 1 else 0.0
             samples.append(Sample(s1, s1 - s2, ranked[0].entry == p.entry))

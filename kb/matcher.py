@@ -24,6 +24,12 @@ QUERY_SIDE = 0.6  # weight of "how much of the question is explained" vs "how mu
 OOV_FACTOR = 0.5  # an unknown word weighs this fraction of the rarest known word
 ACCENT_MISS = 0.92  # folded match whose diacritics differ from what the user typed
 PREFIX_SIM = 0.8  # "print" ~ "printer": likely the same stem
+STEM_SIM = 0.7  # "drukarce" ~ "drukarka", "wydrukować" ~ "drukować": Polish inflection/verb prefixes
+STEM_SHARE = 0.6  # the shared prefix must cover this share of the longer word...
+STEM_SUFFIX = 4  # ...and each word may differ only in its last this-many letters
+# Polish verbal prefixes ("wy-drukować", "za-instalować"), longest first; stripped only when the
+# rest is a known word of 5+ letters, so English words are rarely touched.
+VERB_PREFIXES = ("prze", "przy", "roz", "wy", "za", "po", "od", "na", "do", "u", "z", "s")
 STOP_FACTOR = 0.15  # filler words keep a little weight so "how"/"where" can still break ties
 KEYWORD_BONUS = 4.0
 CENTROID_WEIGHT = 0.4  # blend of nearest phrasing (0) and whole-entry centroid (1)
@@ -205,10 +211,35 @@ class Index:
             for k in range(max(4, len(token) - 4), len(token)):
                 if token[:k] in self.idf:
                     found.setdefault(token[:k], PREFIX_SIM)
+            self._stems(token, found)
         result = tuple(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:4])
         if len(self._expansions) < 50_000:  # bounded: queries are user input
             self._expansions[token] = result
         return result
+
+    def _stems(self, token: str, found: dict[str, float]) -> None:
+        """Add vocabulary words sharing a long prefix with token, or with token minus a verb prefix."""
+        # Inflected endings: a shared prefix of most of the longer word, short differing suffixes.
+        head = token[: max(4, math.ceil(STEM_SHARE * len(token)))]
+        lo = bisect.bisect_left(self.sorted_vocab, head)
+        for term in self.sorted_vocab[lo : lo + 16]:
+            if not term.startswith(head):
+                break
+            if term in found:
+                continue
+            cp = len(head)
+            while cp < min(len(term), len(token)) and term[cp] == token[cp]:
+                cp += 1
+            longest = max(len(term), len(token))
+            if cp >= STEM_SHARE * longest and longest - cp <= STEM_SUFFIX:
+                found[term] = STEM_SIM
+        if token in self.idf:
+            return
+        for prefix in VERB_PREFIXES:
+            rest = token[len(prefix) :]
+            if token.startswith(prefix) and len(rest) >= 5 and rest in self.idf:
+                found.setdefault(rest, STEM_SIM)
+                break
 
     def query(self, text: str) -> list[_QueryToken]:
         """Tokenise, de-duplicate and weight a question."""
@@ -230,8 +261,14 @@ class Index:
 
     # -- scoring ----------------------------------------------------------------------------
 
-    def shortlist(self, tokens: list[_QueryToken], exclude_entry: int = -1) -> list[int]:
+    def shortlist(self, tokens: list[_QueryToken], exclude_entry: int = -1, limit: int = SHORTLIST) -> list[int]:
         """Entries worth scoring exactly: the best by summed weight of shared terms."""
+        acc = self.accumulate(tokens)
+        acc.pop(exclude_entry, None)
+        return heapq.nlargest(limit, acc, key=acc.__getitem__)
+
+    def accumulate(self, tokens: list[_QueryToken]) -> dict[int, float]:
+        """Entry -> summed weight x similarity of the query terms it contains (the cheap first pass)."""
         acc: dict[int, float] = {}
         pairs = sorted(((len(self.postings.get(t, ())), t, tok.weight * sim) for tok in tokens for t, sim in tok.matches))
         for df, term, gain in pairs:
@@ -241,8 +278,7 @@ class Index:
                 break
             for ei in self.postings.get(term, ()):
                 acc[ei] = acc.get(ei, 0.0) + gain
-        acc.pop(exclude_entry, None)
-        return heapq.nlargest(SHORTLIST, acc, key=acc.__getitem__)
+        return acc
 
     def score_phrasing(self, tokens: list[_QueryToken], pi: int, keywords: frozenset[str]) -> float:
         """Score 0-100 of one phrasing against the query tokens."""
@@ -290,11 +326,13 @@ class Index:
             dot += tok.weight * best
         return dot / math.sqrt(norm) if norm else 0.0
 
-    def score(self, tokens: list[_QueryToken], exclude_entry: int = -1, exclude_phrasing: int = -1) -> list[Scored]:
-        """Entries ranked by score, best first (exclusions serve leave-one-out calibration)."""
+    def score(
+        self, tokens: list[_QueryToken], exclude_entry: int = -1, exclude_phrasing: int = -1, limit: int = SHORTLIST
+    ) -> list[Scored]:
+        """Entries ranked by score, best first (exclusions serve leave-one-out calibration and kb check)."""
         ranked: list[Scored] = []
         query_terms = {t for tok in tokens for t, _ in tok.matches}
-        for ei in self.shortlist(tokens, exclude_entry):
+        for ei in self.shortlist(tokens, exclude_entry, limit):
             keywords = self.entry_keywords[ei]
             best, best_pi = 0.0, -1
             for pi in self.entry_phrasings[ei]:

@@ -68,6 +68,14 @@ def test_demo_runs_the_whole_loop():
     out = result.stdout
     for seen in ("[That solved it]", "Marked as solved", "passed your request to", "[Claim]",
                  "Only members of", "Claimed by @", "already claimed by", "really fixed?",
-                 "reopened", "Glad it's fixed", "self_service_rate"):
+                 "reopened", "Glad it's fixed", "paged the backup on-call", "Transferred to *Finance*",
+                 "self service rate"):
         assert seen in out, f"demo transcript lacks {seen!r}"
     assert "Traceback" not in out + result.stderr
+
+
+def test_metrics_on_an_empty_database(tmp_path):
+    result = helploop("metrics", "--json", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"})
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["requests"] == 0 and metrics["self_service_rate"] is None

@@ -98,7 +98,7 @@ def test_after_hours_the_employee_is_told_when_and_nobody_is_paged_at_night(sqli
     with running(sqlite_url, kb_dir=kb_dir, clock=ManualClock(FRIDAY_EVENING)) as h:
         request = escalate(h)
         notice = wait_call(h, 0, "chat.postMessage", EMPLOYEE_DM, "outside the team's working hours")
-        assert f"<!date^{int(MONDAY_OPENING.timestamp())}^" in text_of(notice)
+        assert f"<!date^{int(MONDAY_OPENING.timestamp())}^" in notice.args["text"]  # shown in the reader's zone
         triage = wait_call(h, 0, "chat.postMessage", IT_TRIAGE, "[Claim]")
         assert "on call:" not in text_of(triage) and request.oncall_user_id is None
         mark = len(h.slack.calls())

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.localslack import LocalSlack, render_message  # noqa: E402
-from bot.replicas import run_replicas, seed_due_followups  # noqa: E402
+from bot.replicas import run_replicas, seed_due_timers  # noqa: E402
+from storage.models import TimerKind  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -28,7 +29,7 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 def measure(label: str, url: str, count: int, processes: int) -> None:
     """Seed `count` due follow-ups, drain them with `processes` replicas, print the figures."""
-    seed_due_followups(url, count, NOW)
+    seed_due_timers(url, count, NOW, (TimerKind.FOLLOWUP,))
     with LocalSlack() as slack:
         results = run_replicas(processes, url, slack.base_url, NOW)
         asked = Counter(c.args["channel"] for c in slack.calls("chat.postMessage")

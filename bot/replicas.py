@@ -25,24 +25,36 @@ class DrainResult:
     seconds: float
 
 
-def seed_due_followups(database_url: str, count: int, now: datetime, department: str = "it") -> None:
-    """Insert `count` resolved requests whose follow-up timers are due at `now`."""
+KINDS = (TimerKind.FOLLOWUP, TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM)
+
+
+def seed_due_timers(database_url: str, count: int, now: datetime, kinds: tuple[TimerKind, ...] = KINDS) -> None:
+    """Insert `count` IT requests with one due timer each, cycling through `kinds`.
+
+    A follow-up belongs to a resolved request, an escalation step to an unclaimed one, a stale-claim
+    reminder to a claimed one: each timer, when run, sends exactly one Slack message naming "#<id>"
+    or asking "really fixed?" in the request's own DM.
+    """
     engine = make_engine(database_url)
     migrate.upgrade(engine)
     sessions = make_sessions(engine)
-    resolved_at = now - timedelta(days=1)
+    earlier = now - timedelta(days=1)
+    status = {TimerKind.FOLLOWUP: Status.RESOLVED, TimerKind.ESCALATION_STEP: Status.ESCALATED,
+              TimerKind.STALE_CLAIM: Status.CLAIMED}
     with sessions.begin() as session:
         for i in range(count):
+            kind = kinds[i % len(kinds)]
             request = Request(
                 channel_id=f"D{i:07d}", root_ts=f"1700000000.{i:06d}", message_ts=f"1700000000.{i:06d}",
                 reply_thread_ts=None, user_id=f"U{i:07d}", source="dm", text=f"printer {i} is broken",
-                department_id=department, status=Status.RESOLVED, reopen_count=0, escalation_level=0,
-                transfer_count=0, claimed_by="U0HLANNA", created_at=resolved_at, updated_at=resolved_at,
-                resolved_at=resolved_at,
+                department_id="it", status=status[kind], reopen_count=0, escalation_level=0,
+                transfer_count=0, oncall_user_id="U0HLMINH", created_at=earlier, updated_at=earlier,
+                claimed_by=None if kind == TimerKind.ESCALATION_STEP else "U0HLANNA",
+                resolved_at=earlier if kind == TimerKind.FOLLOWUP else None,
             )
             session.add(request)
             session.flush()
-            queries.schedule_timer(session, request.id, TimerKind.FOLLOWUP, now, resolved_at)
+            queries.schedule_timer(session, request.id, kind, now, earlier)
     engine.dispose()
 
 

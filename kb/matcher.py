@@ -337,7 +337,7 @@ class Index:
             best, best_pi = 0.0, -1
             for pi in self.entry_phrasings[ei]:
                 if pi == exclude_phrasing:
-                    continue
+                    continue  # no shared term: the phrasing would score 0 (covers none of itself)
                 s = self.score_phrasing(tokens, pi, keywords)
                 if s > best:
                     best, best_pi = s, pi

@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
+from sqlalchemy.orm import Session
 
 from bot.desk import Desk
 from bot.escalation import EscalationChain
@@ -111,10 +112,9 @@ class Lifecycle:
         """A staff member takes the request; exactly one concurrent claimer wins."""
         now = self.desk.clock.now()
         with self.desk.sessions.begin() as session:
-            request = queries.get_request(session, request_id)
-            refusal = self._staff_refusal(request, user_id)
-            if refusal:
-                return Outcome.refused(refusal, self.desk.view(request) if request else None)
+            request, refused = self._staff_gate(session, request_id, user_id)
+            if refused:
+                return refused
             won = queries.transition(
                 session, request_id, [Status.ESCALATED], Status.CLAIMED, claimed_by=user_id,
                 claimed_at=now, updated_at=now,
@@ -135,10 +135,9 @@ class Lifecycle:
         """The claimer gives the request back to the triage queue."""
         now = self.desk.clock.now()
         with self.desk.sessions.begin() as session:
-            request = queries.get_request(session, request_id)
-            refusal = self._staff_refusal(request, user_id)
-            if refusal:
-                return Outcome.refused(refusal, self.desk.view(request) if request else None)
+            request, refused = self._staff_gate(session, request_id, user_id)
+            if refused:
+                return refused
             if request.claimed_by != user_id:
                 return Outcome.refused(Refusal.NOT_CLAIMER, self.desk.view(request))
             from_status = request.status
@@ -158,10 +157,9 @@ class Lifecycle:
         """Staff mark the request resolved; the follow-up is scheduled per the department's delay."""
         now = self.desk.clock.now()
         with self.desk.sessions.begin() as session:
-            request = queries.get_request(session, request_id)
-            refusal = self._staff_refusal(request, user_id)
-            if refusal:
-                return Outcome.refused(refusal, self.desk.view(request) if request else None)
+            request, refused = self._staff_gate(session, request_id, user_id)
+            if refused:
+                return refused
             from_status = request.status
             moved = queries.transition(session, request_id, [Status.CLAIMED, Status.REOPENED],
                                        Status.RESOLVED, resolved_at=now, updated_at=now,
@@ -217,9 +215,11 @@ class Lifecycle:
                              reply_expected_from)
         self.desk.publish_triage(view)
 
-    def _staff_refusal(self, request: Request | None, user_id: str) -> Refusal | None:
+    def _staff_gate(self, session: Session, request_id: int, user_id: str) -> tuple[Request, Outcome | None]:
+        """The request, or the refusal for a user who is not staff of its department."""
+        request = queries.get_request(session, request_id)
         if request is None:
-            return Refusal.NOT_FOUND
+            return request, Outcome.refused(Refusal.NOT_FOUND)
         if user_id not in self.desk.department(request.department_id).staff:
-            return Refusal.NOT_STAFF
-        return None
+            return request, Outcome.refused(Refusal.NOT_STAFF, self.desk.view(request))
+        return request, None

@@ -196,8 +196,8 @@ class Index:
                     pool.update((hit,) if isinstance(hit, str) else hit)
                 if key in self.idf and len(key) >= 4:
                     pool.add(key)
-            pool.discard(token)
-            for term, dist, _ in process.extract(token, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=4):
+            pool.discard(token)  # sorted below: set order varies with PYTHONHASHSEED, ties must not
+            for term, dist, _ in process.extract(token, sorted(pool), scorer=OSA.distance, score_cutoff=max_edits, limit=4):
                 if dist >= 2 and term[0] != token[0]:
                     continue  # two edits *and* a different first letter is too loose
                 found.setdefault(term, 1.0 - dist / max(len(term), len(token)))
@@ -336,7 +336,7 @@ class Index:
             keywords = self.entry_keywords[ei]
             best, best_pi = 0.0, -1
             for pi in self.entry_phrasings[ei]:
-                if pi == exclude_phrasing:
+                if pi == exclude_phrasing or self.phrasings[pi].terms.isdisjoint(query_terms):
                     continue  # no shared term: the phrasing would score 0 (covers none of itself)
                 s = self.score_phrasing(tokens, pi, keywords)
                 if s > best:

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.timers import TimerRunner
 from bot.transfer import Transfers
 from handlers.commands import register_commands
+from handlers.intake import Intake
 from handlers.listeners import register
 from handlers.slack_notifier import SlackNotifier
 from handlers.socket_mode import serve_socket_mode
@@ -78,8 +79,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="helploop-listener")
     bolt = App(signing_secret=settings.slack_signing_secret, client=client,
                process_before_response=False, listener_executor=executor)
-    register(bolt, lifecycle, transfers)
-    register_commands(bolt, desk)
+    register(bolt, lifecycle, transfers, Intake(frozenset(settings.help_channels), frozenset(settings.help_reactions)))
+    register_commands(bolt, desk, lifecycle)
     return Helploop(settings, engine, kb_source, desk, lifecycle, transfers, TimerRunner(desk, chain), bolt,
                     _wsgi(SlackRequestHandler(bolt)), executor)
 

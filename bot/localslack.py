@@ -20,6 +20,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "chat.postMessage": ("channel",), "chat.update": ("channel", "ts"), "chat.postEphemeral": ("channel", "user"),
     "chat.getPermalink": ("channel", "message_ts"), "users.info": ("user",), "views.open": ("trigger_id", "view"),
     "views.update": ("view",), "reactions.add": ("channel", "timestamp", "name"),
+    "conversations.replies": ("channel", "ts"),
 }
 
 
@@ -142,6 +143,14 @@ class LocalSlack:
         self.users[user_id] = {"id": user_id, "real_name": name, "tz": tz, **extra}
 
     # --- recorded calls --------------------------------------------------------------------
+    def add_message(self, channel: str, user: str, text: str, ts: str, thread_ts: str | None = None) -> None:
+        """Store a message a person wrote (so conversations.history/replies can return it)."""
+        message = {"type": "message", "user": user, "text": text, "ts": ts, "team": self.team_id}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._cond:
+            self._messages[(channel, ts)] = message
+
     def calls(self, method: str | None = None) -> list[Call]:
         """Recorded calls (in completion order), optionally only one method."""
         with self._cond:
@@ -253,9 +262,24 @@ class LocalSlack:
             return {"ok": True, "url": "https://example.slack.com/", "team": self.team, "user": "helploop",
                     "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
                     "is_enterprise_install": False}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._history(method, a)
         if method in ("reactions.add", "response_url"):
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
+
+    def _history(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        channel = str(a.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.replies":
+            root = str(a.get("ts") or "")
+            found = [m for (c, ts), m in self._messages.items() if c == channel and (m.get("thread_ts") or ts) == root]
+        else:
+            latest = str(a.get("latest") or "")
+            found = [m for (c, ts), m in self._messages.items() if c == channel and (not latest or ts == latest)]
+        found.sort(key=lambda m: float(m["ts"]))
+        return {"ok": True, "messages": found[: int(a.get("limit") or 100)], "has_more": False}
 
     def _chat(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
         if not (a.get("text") or a.get("blocks") or a.get("attachments")):

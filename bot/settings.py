@@ -28,6 +28,8 @@ class Settings:
     tick_seconds: float = 15.0
     kb_reload_seconds: float = 10.0
     admin_channel: str | None = None  # where KB reload errors are reported
+    help_channels: tuple[str, ...] = ()  # channels where every top-level message is a request
+    help_reactions: tuple[str, ...] = ("sos",)  # emoji that turn a message into a request
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -56,6 +58,8 @@ class Settings:
             tick_seconds=tick,
             kb_reload_seconds=reload_every,
             admin_channel=get("ADMIN_CHANNEL"),
+            help_channels=_names(get("HELP_CHANNELS")),
+            help_reactions=_names(get("HELP_REACTIONS")) or ("sos",),
         )
 
     def missing_credentials(self) -> list[str]:
@@ -66,3 +70,8 @@ class Settings:
         if not self.slack_signing_secret and not self.slack_app_token:
             missing.append("SLACK_SIGNING_SECRET")  # HTTP mode verifies every request with it
         return missing
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list ("C1, C2" or ":sos:,ticket") as clean names."""
+    return tuple(name.strip().strip(":") for name in (value or "").split(",") if name.strip().strip(":"))

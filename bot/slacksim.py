@@ -106,6 +106,17 @@ class SlackSim:
             event["thread_ts"] = thread_ts
         return self.envelope(event, event_id)
 
+    def reaction_added_payload(self, user: str, reaction: str, channel: str, message_ts: str,
+                               item_user: str | None = None, event_id: str | None = None) -> dict[str, Any]:
+        """An event_callback envelope carrying a `reaction_added` event on a message."""
+        now = self.new_ts()
+        event: dict[str, Any] = {"type": "reaction_added", "user": user, "reaction": reaction,
+                                 "item": {"type": "message", "channel": channel, "ts": message_ts},
+                                 "event_ts": now}
+        if item_user:
+            event["item_user"] = item_user
+        return self.envelope(event, event_id)
+
     def app_mention_payload(self, user: str, text: str, channel: str, ts: str | None = None,
                             thread_ts: str | None = None, event_id: str | None = None) -> dict[str, Any]:
         """An event_callback envelope carrying an `app_mention` event (text gets the bot mention)."""
@@ -202,6 +213,11 @@ class SlackSim:
         """Deliver an `app_mention` event."""
         return self._event(self.app_mention_payload(user, text, channel, ts, thread_ts, event_id),
                            retry_num, retry_reason)
+
+    def reaction_added(self, user: str, reaction: str, channel: str, message_ts: str,
+                       item_user: str | None = None) -> SimResponse:
+        """Deliver a `reaction_added` event (someone added an emoji to a message)."""
+        return self._event(self.reaction_added_payload(user, reaction, channel, message_ts, item_user), None, None)
 
     def event(self, payload: dict[str, Any], retry_num: int | None = None,
               retry_reason: str | None = None) -> SimResponse:

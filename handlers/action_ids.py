@@ -19,3 +19,4 @@ class CallbackId(StrEnum):
     """Modal callback ids."""
 
     TRANSFER = "helploop.transfer"
+    ASK = "helploop.ask"  # the "Ask helploop" message shortcut

@@ -14,21 +14,24 @@ from bot.transfer import Transfers
 from handlers import blocks
 from handlers import escalation_blocks as esc
 from handlers.action_ids import ActionId, CallbackId
-from handlers.parse import question_from_dm, question_from_mention, request_id_of
+from handlers.intake import Intake, register_intake
+from handlers.parse import question_from_dm, question_from_help_channel, question_from_mention, request_id_of
 
 log = logging.getLogger(__name__)
 EMPTY_MENTION_REPLY = ("Hi! Tell me what you need help with, e.g. "
                        "“@helploop my VPN password expired”, and I'll answer or find the right person.")
 
 
-def register(app: App, lifecycle: Lifecycle, transfers: Transfers) -> None:
+def register(app: App, lifecycle: Lifecycle, transfers: Transfers, intake: Intake) -> None:
     """Attach every listener to the Bolt app."""
 
     @app.event("message")
     def on_message(event: dict[str, Any]) -> None:
-        question = question_from_dm(event)
+        question = question_from_dm(event) or question_from_help_channel(event, intake.help_channels)
         if question:
             lifecycle.ask(question)
+
+    register_intake(app, lifecycle, intake)
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], say: Say) -> None:

@@ -7,23 +7,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.oncall import Shift, in_working_hours, next_shifts, shifts_at
+from handlers.blocks import context, section
 from kb import Department
 
 Blocks = list[dict[str, Any]]
 MAX_DEPARTMENTS = 45  # Slack allows 50 blocks per message; keep room for the header and footer
 
 USAGE = ("*helploop* commands:\n"
+         "• `/helploop <your question>` — ask; I answer in our direct messages\n"
          "• `/helploop oncall` — who is on call in every department, now and next\n"
          "• `/helploop oncall <department>` — the same for one department, e.g. `/helploop oncall it`\n"
          "• `/helploop help` — this message")
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def _who(shift: Shift) -> str:
@@ -52,9 +46,9 @@ def roster_message(departments: Iterable[Department], at: datetime) -> tuple[str
     chosen = list(departments)[:MAX_DEPARTMENTS]
     text = "On call: " + "; ".join(
         f"{d.name}: " + ", ".join(f"{s.layer} <@{s.user_id}>" for s in shifts_at(d, at) if s.user_id) for d in chosen)
-    blocks: Blocks = [_section(":telephone_receiver: *Who is on call*")]
-    blocks.extend(_section(department_roster(d, at)) for d in chosen)
-    blocks.append(_context("Schedules live in departments.yaml; times are each department's local time."))
+    blocks: Blocks = [section(":telephone_receiver: *Who is on call*")]
+    blocks.extend(section(department_roster(d, at)) for d in chosen)
+    blocks.append(context("Schedules live in departments.yaml; times are each department's local time."))
     return text, blocks
 
 
@@ -62,11 +56,11 @@ def usage_message(unknown: str | None = None) -> tuple[str, Blocks]:
     """How to use /helploop; names the subcommand that was not understood, if any."""
     intro = f"Sorry, I don't know `/helploop {unknown}`. " if unknown else ""
     text = intro + USAGE
-    return text, [_section(text)]
+    return text, [section(text)]
 
 
 def unknown_department_message(wanted: str, known: Iterable[str]) -> tuple[str, Blocks]:
     """A polite reply for `/helploop oncall <department>` naming a department that does not exist."""
     text = (f"There is no department `{wanted}`. Try one of: "
             + ", ".join(f"`{d}`" for d in known) + ".")
-    return text, [_section(text)]
+    return text, [section(text)]

@@ -40,3 +40,29 @@ def request_id_of(body: dict[str, Any]) -> int | None:
         return int(body["actions"][0]["value"])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
+
+
+def question_from_help_channel(event: dict[str, Any], help_channels: frozenset[str]) -> Question | None:
+    """A top-level message in a help channel; thread replies there are conversation, not new requests."""
+    if event.get("channel") not in help_channels or event.get("channel_type") not in ("channel", "group"):
+        return None
+    if event.get("subtype") or event.get("bot_id"):
+        return None
+    user, ts, thread_ts = event.get("user"), event.get("ts"), event.get("thread_ts")
+    text = " ".join(MENTION.sub(" ", event.get("text") or "").split())
+    if not user or not ts or not text or (thread_ts and thread_ts != ts):
+        return None
+    return Question(channel_id=event["channel"], user_id=user, message_ts=ts, thread_ts=None, text=text,
+                    source="channel", is_direct=False)
+
+
+def question_from_message(channel: str, message: dict[str, Any], requester: str, source: str) -> Question | None:
+    """A request made from an existing message (shortcut, emoji), answered in that message's thread."""
+    ts = message.get("ts")
+    text = " ".join(MENTION.sub(" ", message.get("text") or "").split())
+    if not ts or not text or message.get("bot_id"):
+        return None
+    thread_ts = message.get("thread_ts")
+    return Question(channel_id=channel, user_id=requester, message_ts=ts,
+                    thread_ts=thread_ts if thread_ts and thread_ts != ts else None, text=text,
+                    source=source, is_direct=False)

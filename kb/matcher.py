@@ -326,6 +326,43 @@ class Index:
             dot += tok.weight * best
         return dot / math.sqrt(norm) if norm else 0.0
 
+    def upper_bound(self, tokens: list[_QueryToken], ei: int, floor: float = 100.0) -> float:
+        """An upper bound of entry ei's score, without scoring its phrasings (kb check's pre-filter).
+
+        The exact centroid cosine is only computed when the bound with cosine 1 exceeds floor.
+        """
+        query_terms = {t for tok in tokens for t, _ in tok.matches}
+        terms = self.centroids[ei]  # keys: every term of the entry's phrasings and keywords
+        total = sum(tok.weight for tok in tokens)
+        # A phrasing explains at most the query words the entry has anywhere, and covers <= all of itself.
+        reach = sum(tok.weight * max((sim for t, sim in tok.matches if t in terms), default=0.0) for tok in tokens)
+        phrase_max = (1 - CENTROID_WEIGHT) * 100.0 * (reach / total) ** QUERY_SIDE if total else 0.0
+        bonus = KEYWORD_BONUS if self.entry_keywords[ei] & query_terms else 0.0
+        bound = phrase_max + CENTROID_WEIGHT * 100.0 + bonus
+        if bound > floor:
+            bound = phrase_max + CENTROID_WEIGHT * 100.0 * self.cosine(tokens, ei) + bonus
+        return min(100.0, bound)
+
+    def score_entry(
+        self, tokens: list[_QueryToken], ei: int, query_terms: set[str], exclude_phrasing: int = -1
+    ) -> Scored | None:
+        """Score of one entry (None when none of its phrasings shares a word with the query)."""
+        keywords = self.entry_keywords[ei]
+        best, best_pi = 0.0, -1
+        for pi in self.entry_phrasings[ei]:
+            if pi == exclude_phrasing or self.phrasings[pi].terms.isdisjoint(query_terms):
+                continue  # no shared term: the phrasing would score 0 (covers none of itself)
+            s = self.score_phrasing(tokens, pi, keywords)
+            if s > best:
+                best, best_pi = s, pi
+        if best_pi < 0:
+            return None
+        if CENTROID_WEIGHT:
+            best = (1 - CENTROID_WEIGHT) * best + CENTROID_WEIGHT * 100.0 * self.cosine(tokens, ei)
+        if keywords & query_terms:
+            best = min(100.0, best + KEYWORD_BONUS)
+        return Scored(ei, best, best_pi)
+
     def score(
         self, tokens: list[_QueryToken], exclude_entry: int = -1, exclude_phrasing: int = -1, limit: int = SHORTLIST
     ) -> list[Scored]:
@@ -333,20 +370,8 @@ class Index:
         ranked: list[Scored] = []
         query_terms = {t for tok in tokens for t, _ in tok.matches}
         for ei in self.shortlist(tokens, exclude_entry, limit):
-            keywords = self.entry_keywords[ei]
-            best, best_pi = 0.0, -1
-            for pi in self.entry_phrasings[ei]:
-                if pi == exclude_phrasing or self.phrasings[pi].terms.isdisjoint(query_terms):
-                    continue  # no shared term: the phrasing would score 0 (covers none of itself)
-                s = self.score_phrasing(tokens, pi, keywords)
-                if s > best:
-                    best, best_pi = s, pi
-            if best_pi < 0:
-                continue
-            if CENTROID_WEIGHT:
-                best = (1 - CENTROID_WEIGHT) * best + CENTROID_WEIGHT * 100.0 * self.cosine(tokens, ei)
-            if keywords & query_terms:
-                best = min(100.0, best + KEYWORD_BONUS)
-            ranked.append(Scored(ei, best, best_pi))
+            scored = self.score_entry(tokens, ei, query_terms, exclude_phrasing)
+            if scored is not None:
+                ranked.append(scored)
         ranked.sort(key=lambda s: (-s.score, s.entry))
         return ranked

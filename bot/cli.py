@@ -86,6 +86,13 @@ def _kb_match(args: argparse.Namespace) -> int:
     return kbtool.match(_kb_dir(args), sys.stdin, sys.stdout, sys.stderr, as_json=args.json)
 
 
+def _kb_test(args: argparse.Namespace) -> int:
+    from bot import kbtool
+
+    kb_dir = _kb_dir(args)
+    return kbtool.test(kb_dir, Path(args.cases) if args.cases else None, sys.stdout, sys.stderr)
+
+
 def _oncall(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
@@ -145,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")
     match.add_argument("--json", action="store_true", help="one JSON object per line")
     match.set_defaults(handler=_kb_match)
+    test = kb.add_parser("test", help="run the KB regression cases (question -> expected entry or escalate)")
+    test.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")
+    test.add_argument("--cases", help="cases file (default: <KB_DIR>/cases.yaml)")
+    test.set_defaults(handler=_kb_test)
     oncall = commands.add_parser("oncall", help="who is on call now and next, per department and layer")
     oncall.add_argument("--department", help="one department id (default: all)")
     oncall.add_argument("--at", type=_instant, help="ISO 8601 time with offset, e.g. 2026-12-24T10:00+01:00 (default: now)")

@@ -18,7 +18,7 @@ from storage.models import Request, TimerKind
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 BOT_ACTOR = "helploop"
-TRIAGE_RETRY_DELAY = timedelta(minutes=1)
+RETRY_DELAY = timedelta(minutes=1)
 
 
 class Desk:
@@ -74,11 +74,15 @@ class Desk:
         ref = self.call_slack("post triage", self.notifier.post_triage, view, history)
         if ref:
             self.record(view.id, triage_channel=ref.channel, triage_ts=ref.ts)
-            return
+        else:
+            self.retry_later(view.id, TimerKind.TRIAGE_RETRY)
+
+    def retry_later(self, request_id: int, kind: TimerKind) -> None:
+        """A message the employee or staff must see could not be sent: a timer row tries again."""
         now = self.clock.now()
-        log.error("request %s: triage post failed; retrying in %s", view.id, TRIAGE_RETRY_DELAY)
+        log.error("request %s: %s needed; retrying in %s", request_id, kind, RETRY_DELAY)
         with self.sessions.begin() as session:
-            queries.schedule_timer(session, view.id, TimerKind.TRIAGE_RETRY, now + TRIAGE_RETRY_DELAY, now)
+            queries.schedule_timer(session, request_id, kind, now + RETRY_DELAY, now)
 
     def record(self, request_id: int, **values: Any) -> None:
         """Store what Slack returned (message ids) in a second, short transaction."""

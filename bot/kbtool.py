@@ -1,4 +1,4 @@
-"""Logic of `helploop kb check` and `helploop kb match`, on streams so it is testable."""
+"""Logic of `helploop kb check`, `kb match` and `kb test`, on streams so it is testable."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import TextIO
 
 from kb import KbError, KnowledgeBase, MatchResult, load_kb
+from kb.cases import ESCALATE, explain, load_cases, run_cases
+from kb.lint import lint
+from kb.loader import CASES_FILE
 
 _QUESTION_WIDTH = 48
 _PHRASING_WIDTH = 48
@@ -34,6 +37,8 @@ def check(kb_dir: Path, out: TextIO, err: TextIO) -> int:
     s = kb.settings
     detail = f" ({s.detail})" if s.detail else ""
     print(f"matching: answer when score >= {s.min_score:g} and lead >= {s.min_margin:g} [{s.source}]{detail}", file=out)
+    for finding in lint(kb):
+        print(f"warning: {finding}", file=out)
     return 0
 
 
@@ -91,3 +96,29 @@ def match(kb_dir: Path, inp: TextIO, out: TextIO, err: TextIO, as_json: bool) ->
             cells = [row[i].rjust(widths[i]) if i == 3 else row[i].ljust(widths[i]) for i in range(len(row))]
             print("  ".join(cells).rstrip(), file=out)
     return 0
+
+
+def test(kb_dir: Path, cases_path: Path | None, out: TextIO, err: TextIO) -> int:
+    """Run the KB regression cases: print failures and a summary; 1 if any failed or the files are invalid."""
+    kb = _load(kb_dir, err)
+    if kb is None:
+        return 1
+    path = cases_path if cases_path is not None else Path(kb_dir) / CASES_FILE
+    try:
+        cases = load_cases(path, kb)
+    except KbError as exc:
+        for line in exc.errors:
+            print(line, file=err)
+        n = len(exc.errors)
+        print(f"{n} error{'s' if n != 1 else ''} in {path}", file=err)
+        return 1
+    outcomes = run_cases(kb, cases)
+    failed = [o for o in outcomes if not o.passed]
+    for o in failed:
+        print(f"cases[{o.case.index}]: {o.case.question}", file=out)
+        print(f"  - expected {o.case.expect}, got {o.got} ({explain(kb, o)})", file=out)
+    s = kb.settings
+    answered = sum(1 for o in outcomes if o.got != ESCALATE)
+    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({path}; {answered} answered, "
+          f"thresholds {s.min_score:g}/{s.min_margin:g} [{s.source}])", file=out)
+    return 1 if failed else 0

@@ -62,6 +62,8 @@ class Lifecycle:
             ref = self.desk.call_slack("send answer", self.desk.notifier.send_answer, view, result.entry.answer)
             if ref:
                 self.desk.record(view.id, answer_ts=ref.ts, first_response_at=now)
+            else:
+                self.desk.retry_later(view.id, TimerKind.ANSWER_RETRY)
         else:
             self._announce_escalation(view, paging.reply_expected_from)
         return self.desk.load(view.id)

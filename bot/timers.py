@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.desk import BOT_ACTOR, Desk
+from bot.desk import BOT_ACTOR, RETRY_DELAY, Desk
 from bot.escalation import EscalationChain
 from bot.notifier import Posted
 from storage import queries
@@ -13,7 +13,6 @@ from storage.models import Resolution, Status, TimerKind
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)        # a worker that dies mid-timer loses it after this long
 MAX_ATTEMPTS = 5                    # a timer that keeps failing is given up on (and audited)
-RETRY_DELAY = timedelta(minutes=1)
 
 
 class TimerRunner:
@@ -25,6 +24,7 @@ class TimerRunner:
             TimerKind.FOLLOWUP: self._ask_followup,
             TimerKind.FOLLOWUP_EXPIRY: self._expire_followup,
             TimerKind.TRIAGE_RETRY: self._retry_triage,
+            TimerKind.ANSWER_RETRY: self._retry_answer,
             TimerKind.ESCALATION_STEP: chain.run_step,
             TimerKind.STALE_CLAIM: chain.remind,
         }
@@ -103,6 +103,22 @@ class TimerRunner:
         now = self.desk.clock.now()
         with self.desk.sessions.begin() as session:
             queries.set_fields(session, request_id, triage_channel=ref.channel, triage_ts=ref.ts)
+            queries.finish_timer(session, timer_id, now)
+        return True
+
+    def _retry_answer(self, timer_id: int, request_id: int) -> bool:
+        view = self.desk.load(request_id)
+        entry = self.desk.kb().entries.get(view.kb_entry_id or "") if view else None
+        if view is None or view.answer_ts or view.status != Status.ANSWERED or entry is None:
+            self._finish(timer_id)  # answered meanwhile, moved on, or the entry left the KB
+            return False
+        ref = self.desk.call_slack("send answer", self.desk.notifier.send_answer, view, entry.answer)
+        if ref is None:
+            self._retry_later(timer_id)
+            return False
+        now = self.desk.clock.now()
+        with self.desk.sessions.begin() as session:
+            queries.set_fields(session, request_id, answer_ts=ref.ts, first_response_at=now)
             queries.finish_timer(session, timer_id, now)
         return True
 

@@ -15,6 +15,8 @@ from handlers.action_ids import CallbackId
 from handlers.parse import question_from_message
 
 log = logging.getLogger(__name__)
+SORRY = ("Sorry, I couldn't take your request just now because of a problem on my side. "
+         "Please send it again in a minute; if it keeps happening, tell the IT team.")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def register_intake(app: App, lifecycle: Lifecycle, intake: Intake) -> None:
         requester = message.get("user") or event.get("item_user") or event.get("user", "")
         question = question_from_message(item["channel"], message, requester, "emoji")
         if question:
-            lifecycle.ask(question)
+            ask(lifecycle, question, client)
 
     @app.shortcut(str(CallbackId.ASK))
     def on_ask_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
@@ -52,7 +54,20 @@ def register_intake(app: App, lifecycle: Lifecycle, intake: Intake) -> None:
             client.chat_postEphemeral(channel=channel, user=invoker,
                                       text="That message has no text I can turn into a request.")
             return
+        ask(lifecycle, question, client)
+
+
+def ask(lifecycle: Lifecycle, question: Question, client: WebClient) -> None:
+    """Hand a question to the domain; if that fails (database down), say so instead of going quiet."""
+    try:
         lifecycle.ask(question)
+    except Exception:  # Slack was already acked and will not resend: the employee must know
+        log.exception("could not take request %s/%s", question.channel_id, question.message_ts)
+        try:
+            client.chat_postMessage(channel=question.channel_id, text=SORRY,
+                                    thread_ts=None if question.is_direct else (question.thread_ts or question.message_ts))
+        except Exception:
+            log.exception("could not tell %s either", question.user_id)
 
 
 def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, source: str) -> bool:
@@ -63,8 +78,8 @@ def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, sou
     except SlackApiError as error:
         log.error("could not open a DM with %s: %s", user, error.response.get("error"))
         return False
-    lifecycle.ask(Question(channel_id=channel, user_id=user, message_ts=posted["ts"], thread_ts=None,
-                           text=text, source=source, is_direct=True))
+    ask(lifecycle, Question(channel_id=channel, user_id=user, message_ts=posted["ts"], thread_ts=None,
+                            text=text, source=source, is_direct=True), client)
     return True
 
 

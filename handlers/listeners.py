@@ -14,7 +14,7 @@ from bot.transfer import Transfers
 from handlers import blocks
 from handlers import escalation_blocks as esc
 from handlers.action_ids import ActionId, CallbackId
-from handlers.intake import Intake, register_intake
+from handlers.intake import Intake, ask, register_intake
 from handlers.parse import question_from_dm, question_from_help_channel, question_from_mention, request_id_of
 
 log = logging.getLogger(__name__)
@@ -26,22 +26,22 @@ def register(app: App, lifecycle: Lifecycle, transfers: Transfers, intake: Intak
     """Attach every listener to the Bolt app."""
 
     @app.event("message")
-    def on_message(event: dict[str, Any]) -> None:
+    def on_message(event: dict[str, Any], client: WebClient) -> None:
         question = question_from_dm(event) or question_from_help_channel(event, intake.help_channels)
         if question:
-            lifecycle.ask(question)
+            ask(lifecycle, question, client)
 
     register_intake(app, lifecycle, intake)
 
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], say: Say) -> None:
+    def on_mention(event: dict[str, Any], say: Say, client: WebClient) -> None:
         question = question_from_mention(event)
         if question is None:
             return
         if not question.text:
             say(text=EMPTY_MENTION_REPLY, thread_ts=question.thread_ts or question.message_ts)
             return
-        lifecycle.ask(question)
+        ask(lifecycle, question, client)
 
     actions: dict[ActionId, Callable[[int, str], Outcome]] = {
         ActionId.SOLVED: lifecycle.solved,

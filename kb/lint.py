@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kb.calibrate import leave_one_out
 from kb.knowledge import KnowledgeBase
-from kb.matcher import CENTROID_WEIGHT, Index
+from kb.matcher import Index
 from kb.normalize import fold
 
 # kb check scores every phrasing once; the full shortlist (20) would make a 50,000-phrasing KB take
@@ -72,17 +72,11 @@ def steals(kb: KnowledgeBase) -> list[Finding]:
 
 
 def _contested(index: Index, pi: int) -> bool:
-    """False when no rival can beat pi's own entry, by cheap score bounds (the exact LOO is slow)."""
+    """False when no rival can beat pi's own entry: its exact score vs. cheap rival upper bounds."""
     p = index.phrasings[pi]
     tokens = index.query(p.text)
     query_terms = {t for tok in tokens for t, _ in tok.matches}
     rivals = index.shortlist(tokens, exclude_entry=p.entry, limit=STEAL_SHORTLIST)
-    # Stage 1: the own entry scores at least its centroid part (when any other phrasing overlaps).
-    if any(q != pi and not index.phrasings[q].terms.isdisjoint(query_terms) for q in index.entry_phrasings[p.entry]):
-        floor = CENTROID_WEIGHT * 100.0 * index.cosine(tokens, p.entry)
-        if all(index.upper_bound(tokens, ei, floor) <= floor for ei in rivals):
-            return False
-    # Stage 2: the own entry's exact score.
     own = index.score_entry(tokens, p.entry, query_terms, exclude_phrasing=pi)
     floor = own.score if own is not None else 0.0
     return any(index.upper_bound(tokens, ei, floor) > floor for ei in rivals)

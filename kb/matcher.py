@@ -287,23 +287,26 @@ class Index:
         covered: dict[str, float] = {}
         for tok in tokens:
             total += tok.weight
-            best = 0.0
+            best = term_sim = 0.0
             best_term = ""
             for term, sim in tok.matches:
                 if term not in p.terms:
                     if term in keywords and sim * 0.9 > best:
-                        best, best_term = sim * 0.9, ""
+                        best = sim * 0.9
                     continue
                 if tok.accented is not None:
                     forms = p.accents.get(term) if p.accents else None
                     if forms is None or tok.accented not in forms:
                         sim *= ACCENT_MISS
-                if sim > best:
-                    best, best_term = sim, term
+                best = max(best, sim)
+                if sim > term_sim:
+                    # Tracked apart from keyword hits: a keyword explaining the word better must
+                    # not hide that the phrasing contains it too.
+                    term_sim, best_term = sim, term
             if best:
                 matched += tok.weight * best
-                if best_term and covered.get(best_term, 0.0) < best:
-                    covered[best_term] = best
+                if best_term and covered.get(best_term, 0.0) < term_sim:
+                    covered[best_term] = term_sim
         if not total or not matched:
             return 0.0
         q_cov = matched / total

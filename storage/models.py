@@ -39,6 +39,7 @@ class TimerKind(StrEnum):
     FOLLOWUP = "followup"
     FOLLOWUP_EXPIRY = "followup_expiry"
     TRIAGE_RETRY = "triage_retry"  # the triage post failed; try again so no escalation is lost
+    ANSWER_RETRY = "answer_retry"  # the KB answer could not be posted; try again
     ESCALATION_STEP = "escalation_step"  # unclaimed past the ack timeout: page the next step
     STALE_CLAIM = "stale_claim"  # claimed but untouched for too long: remind the claimer
 

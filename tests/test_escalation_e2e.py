@@ -14,7 +14,7 @@ from bot.settings import EXAMPLE_KB_DIR
 from handlers.action_ids import ActionId, CallbackId
 from storage import queries
 from storage.models import Status
-from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_TRIAGE, claimed, click, escalate, reload, resolved, text_of,
+from tests.flows import (EMPLOYEE_DM, IT_TRIAGE, claimed, click, escalate, reload, resolved, text_of,
                          wait_call, wait_recorded)
 from tests.harness import running
 

@@ -109,3 +109,26 @@ def _eventually(condition, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def test_a_failed_kb_answer_is_sent_again_by_a_timer(sqlite_url):
+    with running(sqlite_url) as h:
+        h.slack.fail("chat.postMessage", error="internal_error", times=1)
+        response = h.sim.message(EMPLOYEE, kb_phrasing(h, "it-printer"), EMPLOYEE_DM)
+        request = request_for(h, EMPLOYEE_DM, response.ts)
+        assert _eventually(lambda: TimerKind.ANSWER_RETRY in _pending_kinds(h, request.id))
+        mark = len(h.slack.calls())
+        assert h.advance(minutes=2) == 1
+        answer = wait_call(h, mark, "chat.postMessage", EMPLOYEE_DM, "[That solved it]")
+        assert reload(h, request.id).answer_ts == answer.response["ts"]
+
+
+def test_when_the_database_is_broken_the_employee_is_told_to_try_again(sqlite_url):
+    from sqlalchemy import text
+
+    with running(sqlite_url) as h:
+        with h.app.engine.begin() as conn:  # an operator's mistake: a table is gone
+            conn.execute(text("ALTER TABLE requests RENAME TO requests_gone"))
+        assert h.sim.message(EMPLOYEE, kb_phrasing(h, "it-printer"), EMPLOYEE_DM).status == 200
+        sorry = wait_call(h, 0, "chat.postMessage", EMPLOYEE_DM, "Please send it again")
+        assert "problem on my side" in text_of(sorry)

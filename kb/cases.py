@@ -1,0 +1,99 @@
+"""KB regression cases: a YAML list of question -> expected entry id (or "escalate"), run against a KB."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.errors import KbError, show_path
+from kb.knowledge import KnowledgeBase
+from kb.loader import _FAILED, _read_yaml
+from kb.matcher import MatchResult
+
+ESCALATE = "escalate"
+_FIELDS = {"question", "expect"}
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One regression case; index is its position in the file's `cases:` list."""
+
+    index: int
+    question: str
+    expect: str  # an entry id, or ESCALATE
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A case, what the KB did with it, and whether that is what the case expects."""
+
+    case: Case
+    result: MatchResult
+
+    @property
+    def got(self) -> str:
+        """The answered entry id, or ESCALATE."""
+        return self.result.entry.id if self.result.entry is not None else ESCALATE
+
+    @property
+    def passed(self) -> bool:
+        """True when the KB did what the case expects."""
+        return self.got == self.case.expect
+
+
+def load_cases(path: Path, kb: KnowledgeBase) -> list[Case]:
+    """Read and validate a cases file against kb; raise KbError naming file, case index and field."""
+    name = show_path(path)
+    errors: list[str] = []
+    data = _read_yaml(Path(path), errors)
+    if data is _FAILED:
+        raise KbError(errors)
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        raise KbError([f"{name}: must be a mapping with a 'cases:' list of {{question, expect}}"])
+    cases: list[Case] = []
+    for i, raw in enumerate(data["cases"]):
+        where = f"{name}: cases[{i}]"
+        if not isinstance(raw, dict):
+            errors.append(f"{where}: must be a mapping with question and expect, got {type(raw).__name__}")
+            continue
+        for key in raw:
+            if key not in _FIELDS:
+                errors.append(f"{where}: unknown field {key!r} (expected question and expect)")
+        question, expect = raw.get("question"), raw.get("expect")
+        if not isinstance(question, str) or not question.strip():
+            errors.append(f"{where}: question must be a non-empty string")
+        if not isinstance(expect, str) or not expect.strip():
+            errors.append(f"{where}: expect must be an entry id or {ESCALATE!r}")
+        elif expect.strip() != ESCALATE and expect.strip() not in kb.entries:
+            errors.append(f"{where}: expect {expect.strip()!r} is not an entry id of the KB nor {ESCALATE!r}")
+        elif isinstance(question, str) and question.strip():
+            cases.append(Case(i, question.strip(), expect.strip()))
+    if not errors and not cases:
+        errors.append(f"{name}: no cases")
+    if errors:
+        raise KbError(errors)
+    return cases
+
+
+def run_cases(kb: KnowledgeBase, cases: list[Case]) -> list[Outcome]:
+    """Match every case's question."""
+    return [Outcome(case, kb.match(case.question)) for case in cases]
+
+
+def explain(kb: KnowledgeBase, outcome: Outcome) -> str:
+    """Why the KB answered or escalated, e.g. 'best it-printer 41.2 < 45' or 'it-wifi 72.0, lead 3.1 < 8'."""
+    r, s = outcome.result, kb.settings
+    if r.best is None:
+        return "no entry shares a word with the question"
+    reasons = []
+    if r.best_score < s.min_score:
+        reasons.append(f"{r.best_score:.1f} < {s.min_score:g}")
+    else:
+        reasons.append(f"{r.best_score:.1f} >= {s.min_score:g}")
+    reasons.append(f"lead {r.margin:.1f} {'<' if r.margin < s.min_margin else '>='} {s.min_margin:g}")
+    text = f"best {r.best.id} " + ", ".join(reasons)
+    expect = outcome.case.expect
+    if expect != ESCALATE and expect != r.best.id:
+        score = next((c.score for c in r.candidates if c.entry.id == expect), None)
+        text += f"; {expect} " + (f"{score:.1f}" if score is not None else "not in the top candidates")
+    return text

@@ -75,8 +75,10 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     chain = EscalationChain(desk)
     lifecycle = Lifecycle(desk, chain)
     transfers = Transfers(desk, chain)
-    # Listeners run on this pool after the ack, so Slack gets its HTTP answer at once.
-    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="helploop-listener")
+    # Listeners run on this pool after the ack, so Slack gets its HTTP answer at once. Buttons are
+    # acked from inside their listener, so the pool is large enough that Web API calls stuck for up
+    # to the client's 10 s timeout cannot starve a click of a worker.
+    executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="helploop-listener")
     bolt = App(signing_secret=settings.slack_signing_secret, client=client,
                process_before_response=False, listener_executor=executor)
     register(bolt, lifecycle, transfers, Intake(frozenset(settings.help_channels), frozenset(settings.help_reactions)))

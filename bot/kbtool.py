@@ -8,6 +8,7 @@ from typing import TextIO
 
 from kb import KbError, KnowledgeBase, MatchResult, load_kb
 from kb.cases import ESCALATE, explain, load_cases, run_cases
+from kb.errors import show_path
 from kb.lint import lint
 from kb.loader import CASES_FILE
 
@@ -119,6 +120,6 @@ def test(kb_dir: Path, cases_path: Path | None, out: TextIO, err: TextIO) -> int
         print(f"  - expected {o.case.expect}, got {o.got} ({explain(kb, o)})", file=out)
     s = kb.settings
     answered = sum(1 for o in outcomes if o.got != ESCALATE)
-    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({path}; {answered} answered, "
+    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({show_path(path)}; {answered} answered, "
           f"thresholds {s.min_score:g}/{s.min_margin:g} [{s.source}])", file=out)
     return 1 if failed else 0

@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb import KnowledgeBase, load_kb  # noqa: E402
-from kb.cases import ESCALATE, Case, explain, load_cases, run_cases  # noqa: E402
+from kb import KnowledgeBase, load_kb
+from kb.cases import ESCALATE, Case, explain, load_cases, run_cases
 
 SETS = {"vi": ROOT / "bench" / "data" / "vi_questions.yaml", "pl": ROOT / "bench" / "data" / "pl_questions.yaml"}
 _BASE = {"đ": "d", "Đ": "D", "ł": "l", "Ł": "L"}  # letters NFD does not split into base + mark

@@ -47,7 +47,7 @@ def shared_phrasings(kb: KnowledgeBase) -> list[Finding]:
 
 
 def steals(kb: KnowledgeBase) -> list[Finding]:
-    """Phrasings that, left out of the index (as calibration does), match a different entry best."""
+    """Phrasings that, left out of the index (as calibration does), match another entry best at >= min_score."""
     index = kb.index
     folded = [fold(p.text) for p in index.phrasings]
     owners: dict[str, set[int]] = {}
@@ -63,8 +63,8 @@ def steals(kb: KnowledgeBase) -> list[Finding]:
         if not ranked or ranked[0].entry == p.entry:
             continue
         own = next((s.score for s in ranked if s.entry == p.entry), 0.0)
-        if ranked[0].score <= own:
-            continue  # a tie sorted by position is no steal
+        if ranked[0].score <= own or ranked[0].score < kb.settings.min_score:
+            continue  # a tie sorted by position, or a thief the bot would not answer with anyway
         entry = index.entries[p.entry]
         found.append(Finding("steal", entry.source, entry.id, p.text, index.entries[ranked[0].entry].id,
                              round(ranked[0].score, 1), round(own, 1)))

@@ -36,16 +36,7 @@ CENTROID_WEIGHT = 0.4  # blend of nearest phrasing (0) and whole-entry centroid 
 
 # Filler words in the KB's three languages (folded). IDF alone cannot learn them from a small KB.
 STOPWORDS = frozenset(
-    """a an the i me my we our you your it its is are was be been am do does did doing have has had
-    can could would should will to of in on at for from with by about as and or but if so that this
-    these those there what which who how where when why any some please hi hello hey thanks thank
-    just get got need want help im dont cant isnt also still again already very really quite some
-    sorry bother team guys everyone morning afternoon today yesterday now asap urgent quick question
-    wondering wonder know tell could would like trying tried try ok okay thx pls plz regards best
-    jak jaki jaka jakie sie nie w we na z ze do i a to mam moj moja moje czy co jest mi o po dla
-    mnie moge mozna prosze czesc dziekuje jestem ktory gdzie kiedy ten ta tego
-    toi la cua co khong the nao lam cho va duoc bi minh em anh chi oi a voi de nhu gi o thi nay
-    ai dau khi mot cac nhung ban vui long cam on xin hay""".split()
+    ["a", "an", "the", "i", "me", "my", "we", "our", "you", "your", "it", "its", "is", "are", "was", "be", "been", "am", "do", "does", "did", "doing", "have", "has", "had", "can", "could", "would", "should", "will", "to", "of", "in", "on", "at", "for", "from", "with", "by", "about", "as", "and", "or", "but", "if", "so", "that", "this", "these", "those", "there", "what", "which", "who", "how", "where", "when", "why", "any", "some", "please", "hi", "hello", "hey", "thanks", "thank", "just", "get", "got", "need", "want", "help", "im", "dont", "cant", "isnt", "also", "still", "again", "already", "very", "really", "quite", "some", "sorry", "bother", "team", "guys", "everyone", "morning", "afternoon", "today", "yesterday", "now", "asap", "urgent", "quick", "question", "wondering", "wonder", "know", "tell", "could", "would", "like", "trying", "tried", "try", "ok", "okay", "thx", "pls", "plz", "regards", "best", "jak", "jaki", "jaka", "jakie", "sie", "nie", "w", "we", "na", "z", "ze", "do", "i", "a", "to", "mam", "moj", "moja", "moje", "czy", "co", "jest", "mi", "o", "po", "dla", "mnie", "moge", "mozna", "prosze", "czesc", "dziekuje", "jestem", "ktory", "gdzie", "kiedy", "ten", "ta", "tego", "toi", "la", "cua", "co", "khong", "the", "nao", "lam", "cho", "va", "duoc", "bi", "minh", "em", "anh", "chi", "oi", "a", "voi", "de", "nhu", "gi", "o", "thi", "nay", "ai", "dau", "khi", "mot", "cac", "nhung", "ban", "vui", "long", "cam", "on", "xin", "hay"]
 )
 
 

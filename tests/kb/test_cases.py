@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot import kbtool
 from conftest import WriteKb
 
+from bot import kbtool
 from kb import load_kb
 from kb.cases import load_cases, run_cases
 

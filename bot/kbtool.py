@@ -114,12 +114,20 @@ def test(kb_dir: Path, cases_path: Path | None, out: TextIO, err: TextIO) -> int
         print(f"{n} error{'s' if n != 1 else ''} in {path}", file=err)
         return 1
     outcomes = run_cases(kb, cases)
-    failed = [o for o in outcomes if not o.passed]
+    failed = [o for o in outcomes if o.counts_as_failure]
+    known = [o for o in outcomes if not o.passed and o.case.known_failure]
+    fixed = [o for o in outcomes if o.passed and o.case.known_failure]
     for o in failed:
         print(f"cases[{o.case.index}]: {o.case.question}", file=out)
         print(f"  - expected {o.case.expect}, got {o.got} ({explain(kb, o)})", file=out)
+    for o in known:
+        print(f"known failure cases[{o.case.index}]: {o.case.question} ({o.case.known_failure}; "
+              f"got {o.got})", file=out)
+    for o in fixed:
+        print(f"now passing cases[{o.case.index}]: {o.case.question} (remove its known_failure)", file=out)
     s = kb.settings
     answered = sum(1 for o in outcomes if o.got != ESCALATE)
-    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed ({show_path(path)}; {answered} answered, "
-          f"thresholds {s.min_score:g}/{s.min_margin:g} [{s.source}])", file=out)
+    passed = sum(1 for o in outcomes if o.passed)
+    print(f"{passed} passed, {len(failed)} failed, {len(known)} known failures ({show_path(path)}; "
+          f"{answered} answered, thresholds {s.min_score:g}/{s.min_margin:g} [{s.source}])", file=out)
     return 1 if failed else 0

@@ -11,7 +11,7 @@ from kb.loader import _FAILED, _read_yaml
 from kb.matcher import MatchResult
 
 ESCALATE = "escalate"
-_FIELDS = {"question", "expect"}
+_FIELDS = {"question", "expect", "known_failure"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,7 @@ class Case:
     index: int
     question: str
     expect: str  # an entry id, or ESCALATE
+    known_failure: str | None = None  # why the KB does not pass it yet; reported, not failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,11 @@ class Outcome:
         """True when the KB did what the case expects."""
         return self.got == self.case.expect
 
+    @property
+    def counts_as_failure(self) -> bool:
+        """Failed and not marked as a known failure."""
+        return not self.passed and self.case.known_failure is None
+
 
 def load_cases(path: Path, kb: KnowledgeBase) -> list[Case]:
     """Read and validate a cases file against kb; raise KbError naming file, case index and field."""
@@ -58,8 +64,11 @@ def load_cases(path: Path, kb: KnowledgeBase) -> list[Case]:
             continue
         for key in raw:
             if key not in _FIELDS:
-                errors.append(f"{where}: unknown field {key!r} (expected question and expect)")
+                errors.append(f"{where}: unknown field {key!r} (expected question, expect, known_failure)")
         question, expect = raw.get("question"), raw.get("expect")
+        known = raw.get("known_failure")
+        if known is not None and (not isinstance(known, str) or not known.strip()):
+            errors.append(f"{where}: known_failure must say why, as text")
         if not isinstance(question, str) or not question.strip():
             errors.append(f"{where}: question must be a non-empty string")
         if not isinstance(expect, str) or not expect.strip():
@@ -67,7 +76,7 @@ def load_cases(path: Path, kb: KnowledgeBase) -> list[Case]:
         elif expect.strip() != ESCALATE and expect.strip() not in kb.entries:
             errors.append(f"{where}: expect {expect.strip()!r} is not an entry id of the KB nor {ESCALATE!r}")
         elif isinstance(question, str) and question.strip():
-            cases.append(Case(i, question.strip(), expect.strip()))
+            cases.append(Case(i, question.strip(), expect.strip(), known.strip() if isinstance(known, str) else None))
     if not errors and not cases:
         errors.append(f"{name}: no cases")
     if errors:

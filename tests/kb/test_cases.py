@@ -12,15 +12,6 @@ from kb import load_kb
 from kb.cases import load_cases, run_cases
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "kb" / "example"
-# Cases of the shipped example KB that the matcher does not pass yet (see bench/README.md); the test
-# fails when any other case fails, and when one of these starts passing (so the list only shrinks).
-KNOWN_FAILURES = {
-    "may tinh bi cham qua",
-    "doi so tai khoan nhan luong",
-    "rozliczenie wydatkow z prywatnej karty",
-    "my chair squeaks and I want a standing desk AND a new monitor and VPN",
-}
-
 CASES = """\
 cases:
   - question: paper stuck in the printer again
@@ -38,7 +29,7 @@ def test_passing_cases_exit_0(write_kb: WriteKb) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert kbtool.test(kb_dir, None, out, err) == 0
     assert err.getvalue() == ""
-    assert out.getvalue().startswith("3 passed, 0 failed (kb/cases.yaml; 2 answered, thresholds ")
+    assert out.getvalue().startswith("3 passed, 0 failed, 0 known failures (kb/cases.yaml; 2 answered, thresholds ")
     assert load_kb(kb_dir).entries.keys().isdisjoint({"cases"})  # cases.yaml is not an entry file
 
 
@@ -55,7 +46,7 @@ def test_failures_are_listed_with_the_reason(write_kb: WriteKb, tmp_path: Path) 
     assert "lead" in lines[1] and "; wifi-guest " in lines[1]
     assert lines[2:4] == ["cases[3]: chleb",
                           "  - expected payslip, got escalate (no entry shares a word with the question)"]
-    assert lines[-1].startswith("2 passed, 2 failed (mine.yaml; ")
+    assert lines[-1].startswith("2 passed, 2 failed, 0 known failures (mine.yaml; ")
 
 
 def test_invalid_cases_file_names_file_index_and_field(write_kb: WriteKb) -> None:
@@ -70,9 +61,26 @@ def test_invalid_cases_file_names_file_index_and_field(write_kb: WriteKb) -> Non
         "kb/cases.yaml: cases[0]: expect 'vpn-reset' is not an entry id of the KB nor 'escalate'",
         "kb/cases.yaml: cases[1]: question must be a non-empty string",
         "kb/cases.yaml: cases[2]: must be a mapping with question and expect, got int",
-        "kb/cases.yaml: cases[3]: unknown field 'note' (expected question and expect)",
+        "kb/cases.yaml: cases[3]: unknown field 'note' (expected question, expect, known_failure)",
         f"4 errors in {kb_dir / 'cases.yaml'}",
     ]
+
+
+def test_known_failures_are_reported_without_failing_and_fixed_ones_are_pointed_out(write_kb: WriteKb) -> None:
+    kb_dir = write_kb()
+    (kb_dir / "cases.yaml").write_text(
+        CASES.replace("expect: printer-jam", "expect: wifi-guest\n    known_failure: the printer entry wins")
+        .replace("expect: payslip", "expect: payslip\n    known_failure: was flaky once"), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert kbtool.test(kb_dir, None, out, err) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == ("known failure cases[0]: paper stuck in the printer again "
+                        "(the printer entry wins; got printer-jam)")
+    assert lines[1] == "now passing cases[1]: gdzie jest mój pasek wypłaty (remove its known_failure)"
+    assert lines[-1].startswith("2 passed, 0 failed, 1 known failures")
+    (kb_dir / "cases.yaml").write_text(CASES.replace("expect: escalate", "expect: escalate\n    known_failure: ''"))
+    assert kbtool.test(kb_dir, None, io.StringIO(), err) == 1
+    assert "kb/cases.yaml: cases[2]: known_failure must say why, as text" in err.getvalue()
 
 
 def test_missing_cases_file(write_kb: WriteKb) -> None:
@@ -85,7 +93,8 @@ def test_example_kb_cases() -> None:
     """The project's CI guards the shipped example KB with its own regression cases."""
     kb = load_kb(EXAMPLE)
     outcomes = run_cases(kb, load_cases(EXAMPLE / "cases.yaml", kb))
-    failed = {o.case.question for o in outcomes if not o.passed}
-    assert failed - KNOWN_FAILURES == set(), "new failures: run `helploop kb test --kb kb/example`"
-    assert KNOWN_FAILURES - failed == set(), "fixed: remove them from KNOWN_FAILURES"
+    assert [o.case.question for o in outcomes if o.counts_as_failure] == [], "run `helploop kb test --kb kb/example`"
+    assert [o.case.question for o in outcomes if o.passed and o.case.known_failure] == [], "remove known_failure"
+    assert sum(1 for o in outcomes if o.case.known_failure) <= 3  # known failures stay the exception
     assert any(o.case.expect == "escalate" for o in outcomes)
+    assert kbtool.test(EXAMPLE, None, io.StringIO(), io.StringIO()) == 0

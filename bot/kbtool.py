@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from bot.routing import route
 from kb import KbError, KnowledgeBase, MatchResult, load_kb
 from kb.cases import ESCALATE, explain, load_cases, run_cases
 from kb.errors import show_path
@@ -43,23 +44,16 @@ def check(kb_dir: Path, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _department(kb: KnowledgeBase, result: MatchResult) -> str | None:
-    if result.entry is not None:
-        return result.entry.department
-    if result.best is not None:
-        return result.best.department
-    return None
-
-
 def _record(kb: KnowledgeBase, question: str, result: MatchResult) -> dict[str, object]:
     return {
         "question": question,
         "entry": result.entry.id if result.entry else None,
         "score": result.score,
-        "department": _department(kb, result),
+        "department": route(kb, result, question),  # where the bot would send it, as it routes
         "best": result.best.id if result.best else None,
         "best_score": result.best_score,
         "phrasing": result.phrasing,
+        "choices": [c.entry.id for c in result.choices],  # offered as "Did you mean …?" instead
     }
 
 
@@ -85,7 +79,7 @@ def match(kb_dir: Path, inp: TextIO, out: TextIO, err: TextIO, as_json: bool) ->
         answered = result.entry is not None
         rows.append((
             _clip(question, _QUESTION_WIDTH),
-            "answer" if answered else "escalate",
+            "answer" if answered else "choices" if result.choices else "escalate",
             result.best.id if result.best else "-",
             f"{result.best_score:.1f}",
             _clip(result.phrasing, _PHRASING_WIDTH),

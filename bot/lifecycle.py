@@ -36,7 +36,9 @@ class Lifecycle:
         department = self.desk.department(route(kb, result, text))
         now = self.desk.clock.now()
         answered = result.entry is not None
-        status = Status.ANSWERED if answered else Status.ESCALATED
+        offered = [] if answered else [(c.entry.id, c.entry.questions[0]) for c in result.choices]
+        status = Status.ANSWERED if answered else Status.SUGGESTED if offered else Status.ESCALATED
+        escalated = status == Status.ESCALATED
         paging = self.chain.paging(department, now)
         with self.desk.sessions.begin() as session:
             request = queries.add_request(
@@ -47,15 +49,15 @@ class Lifecycle:
                 department_id=department.id, status=status,
                 kb_entry_id=result.best.id if result.best else None,
                 kb_score=result.best_score, reopen_count=0, created_at=now, updated_at=now,
-                escalated_at=None if answered else now,
-                oncall_user_id=None if answered else paging.oncall_user_id,
+                escalated_at=now if escalated else None,
+                oncall_user_id=paging.oncall_user_id if escalated else None,
             )
             if request is None:
                 log.info("duplicate message %s/%s ignored", question.channel_id, question.message_ts)
                 return None
             self.desk.audit(session, request.id, now, question.user_id, "created", None, status,
                             entry=result.best.id if result.best else None, score=round(result.best_score, 1))
-            if not answered:
+            if escalated:
                 self.chain.start(session, request.id, department, now)
             view = self.desk.view(request)
         if answered:
@@ -64,16 +66,42 @@ class Lifecycle:
                 self.desk.record(view.id, answer_ts=ref.ts, first_response_at=now)
             else:
                 self.desk.retry_later(view.id, TimerKind.ANSWER_RETRY)
+        elif offered:
+            ref = self.desk.call_slack("offer choices", self.desk.notifier.offer_choices, view, offered)
+            if ref:
+                self.desk.record(view.id, answer_ts=ref.ts, first_response_at=now)
+            else:  # the employee cannot pick from a message that never arrived: a human takes it
+                self._verdict_on_answer(view.id, view.user_id, solved=False)
         else:
             self._announce_escalation(view, paging.reply_expected_from)
         return self.desk.load(view.id)
+
+    def pick(self, request_id: int, user_id: str, entry_id: str) -> Outcome:
+        """The employee picked one of the offered entries: show its answer with the usual buttons."""
+        now = self.desk.clock.now()
+        entry = self.desk.kb().entries.get(entry_id)
+        with self.desk.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            if request is None or entry is None:
+                return Outcome.refused(Refusal.NOT_FOUND, self.desk.view(request) if request else None)
+            if request.user_id != user_id:
+                return Outcome.refused(Refusal.NOT_REQUESTER, self.desk.view(request))
+            moved = queries.transition(session, request_id, [Status.SUGGESTED], Status.ANSWERED,
+                                       kb_entry_id=entry.id, department_id=entry.department, updated_at=now)
+            if not moved:
+                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
+            self.desk.audit(session, request_id, now, user_id, "picked", Status.SUGGESTED, Status.ANSWERED,
+                            entry=entry.id)
+        view = self.desk.load(request_id)
+        self.desk.call_slack("show picked answer", self.desk.notifier.refresh, view, Posted.ANSWER)
+        return Outcome(ok=True, request=view)
 
     def solved(self, request_id: int, user_id: str) -> Outcome:
         """The employee says the KB answer solved it: closed as self-served."""
         return self._verdict_on_answer(request_id, user_id, solved=True)
 
     def still_need_help(self, request_id: int, user_id: str) -> Outcome:
-        """The employee says the KB answer did not help: escalate to the department."""
+        """The KB answer did not help, or none of the offered entries fit: escalate to the department."""
         return self._verdict_on_answer(request_id, user_id, solved=False)
 
     def followup_verdict(self, request_id: int, user_id: str, fixed: bool) -> Outcome:
@@ -196,18 +224,20 @@ class Lifecycle:
             else:
                 department = self.desk.department(request.department_id)
                 paging = self.chain.paging(department, now)
-                moved = queries.transition(session, request_id, [Status.ANSWERED], Status.ESCALATED,
+                moved = queries.transition(session, request_id, [Status.ANSWERED, Status.SUGGESTED],
+                                           Status.ESCALATED,
                                            escalated_at=now, updated_at=now,
                                            oncall_user_id=paging.oncall_user_id)
                 if moved:
                     self.chain.start(session, request_id, department, now)
             if not moved:
                 return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
-            to_status = Status.CLOSED if solved else Status.ESCALATED
+            from_status, to_status = request.status, Status.CLOSED if solved else Status.ESCALATED
             self.desk.audit(session, request_id, now, user_id, "self_served" if solved else "escalated",
-                            Status.ANSWERED, to_status)
+                            from_status, to_status)
         view = self.desk.load(request_id)
-        self.desk.call_slack("refresh answer", self.desk.notifier.refresh, view, Posted.ANSWER)
+        posted = Posted.CHOICES if from_status == Status.SUGGESTED else Posted.ANSWER
+        self.desk.call_slack("refresh answer", self.desk.notifier.refresh, view, posted)
         if not solved:
             self._announce_escalation(view, paging.reply_expected_from)
         return Outcome(ok=True, request=self.desk.load(request_id))

@@ -30,6 +30,7 @@ class Posted(StrEnum):
     """The bot's messages about a request that are edited in place as its state changes."""
 
     ANSWER = "answer"
+    CHOICES = "choices"        # the "Did you mean …?" message, once the employee picked "none of these"
     TRIAGE = "triage"
     FOLLOWUP = "followup"
 
@@ -39,6 +40,9 @@ class Notifier(Protocol):
 
     def send_answer(self, request: RequestView, answer: str) -> MessageRef | None:
         """Reply to the requester with a KB answer and "solved" / "still need help" buttons."""
+
+    def offer_choices(self, request: RequestView, choices: Sequence[tuple[str, str]]) -> MessageRef | None:
+        """Ask "Did you mean …?" with one button per (entry id, title) and "None of these"."""
 
     def send_escalation_notice(self, request: RequestView,
                                reply_expected_from: datetime | None) -> MessageRef | None:

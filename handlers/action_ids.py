@@ -7,6 +7,8 @@ class ActionId(StrEnum):
 
     SOLVED = "helploop.answer.solved"
     NEED_HELP = "helploop.answer.need_help"
+    PICK = "helploop.answer.pick"      # + ".<n>": Block Kit wants distinct action ids within a block
+    NONE_OF_THESE = "helploop.answer.none"
     CLAIM = "helploop.triage.claim"
     UNCLAIM = "helploop.triage.unclaim"
     RESOLVE = "helploop.triage.resolve"

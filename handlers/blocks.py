@@ -1,6 +1,7 @@
 """Pure Block Kit builders: a request's state in, (fallback text, blocks) out."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.records import Refusal, RequestView
@@ -18,6 +19,23 @@ def answer_message(request: RequestView, answer: str) -> tuple[str, Blocks]:
         _actions(request.id, (ActionId.SOLVED, "That solved it", "primary"),
                  (ActionId.NEED_HELP, "I still need help", None)),
     ]
+
+
+def choices_message(request: RequestView, choices: Sequence[tuple[str, str]]) -> tuple[str, Blocks]:
+    """ "Did you mean …?" with one button per close KB entry, and a way to a human."""
+    text = "I'm not sure which of these you mean. Did you mean…"
+    buttons = [{"type": "button", "action_id": f"{ActionId.PICK}.{n}", "value": f"{request.id}|{entry_id}",
+                "text": {"type": "plain_text", "text": short(title, 70)}}
+               for n, (entry_id, title) in enumerate(choices)]
+    buttons.append({"type": "button", "action_id": str(ActionId.NONE_OF_THESE), "value": str(request.id),
+                    "text": {"type": "plain_text", "text": "None of these: ask a human"}})
+    return text, [section(text), {"type": "actions", "block_id": f"choices-{request.id}", "elements": buttons}]
+
+
+def choices_after_none(request: RequestView) -> tuple[str, Blocks]:
+    """The "Did you mean …?" message once the employee said none of them fits."""
+    text = f"None of those fit, so I've passed your question to *{request.department_name}*."
+    return text, [section(text)]
 
 
 def answer_after_verdict(request: RequestView) -> tuple[str, Blocks]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,8 @@ from handlers import blocks
 from handlers import escalation_blocks as esc
 from handlers.action_ids import ActionId, CallbackId
 from handlers.intake import Intake, ask, register_intake
-from handlers.parse import question_from_dm, question_from_help_channel, question_from_mention, request_id_of
+from handlers.parse import (pick_of, question_from_dm, question_from_help_channel, question_from_mention,
+                            request_id_of)
 
 log = logging.getLogger(__name__)
 EMPTY_MENTION_REPLY = ("Hi! Tell me what you need help with, e.g. "
@@ -46,6 +48,7 @@ def register(app: App, lifecycle: Lifecycle, transfers: Transfers, intake: Intak
     actions: dict[ActionId, Callable[[int, str], Outcome]] = {
         ActionId.SOLVED: lifecycle.solved,
         ActionId.NEED_HELP: lifecycle.still_need_help,
+        ActionId.NONE_OF_THESE: lifecycle.still_need_help,
         ActionId.CLAIM: lifecycle.claim,
         ActionId.UNCLAIM: lifecycle.unclaim,
         ActionId.RESOLVE: lifecycle.resolve,
@@ -54,6 +57,9 @@ def register(app: App, lifecycle: Lifecycle, transfers: Transfers, intake: Intak
     }
     for action_id, run in actions.items():
         app.action(str(action_id))(_button(run))
+
+    app.action(re.compile(rf"^{re.escape(str(ActionId.PICK))}\.\d+$"))(
+        _button(lambda picked, user: lifecycle.pick(picked[0], user, picked[1]), parse=pick_of))
 
     @app.action(str(ActionId.TRANSFER))
     def on_transfer_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -82,15 +88,15 @@ def register(app: App, lifecycle: Lifecycle, transfers: Transfers, intake: Intak
                                       text=blocks.refusal_text(outcome.refusal, outcome.request))
 
 
-def _button(run: Callable[[int, str], Outcome]) -> Callable[..., None]:
+def _button(run: Callable[[Any, str], Outcome],
+            parse: Callable[[dict[str, Any]], Any] = request_id_of) -> Callable[..., None]:
     def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()  # first, so Slack gets its answer within 3 seconds whatever the Web API does
-        request_id = request_id_of(body)
-        user = (body.get("user") or {}).get("id")
-        if request_id is None or not user:
+        target, user = parse(body), (body.get("user") or {}).get("id")
+        if target is None or not user:
             log.warning("button click without a request id or user: %s", body.get("actions"))
             return
-        outcome = run(request_id, user)
+        outcome = run(target, user)
         if not outcome.ok and outcome.refusal:
             respond(text=blocks.refusal_text(outcome.refusal, outcome.request),
                     response_type="ephemeral", replace_original=False)

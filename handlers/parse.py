@@ -34,6 +34,15 @@ def question_from_mention(event: dict[str, Any]) -> Question | None:
                     source="mention", is_direct=False)
 
 
+def pick_of(body: dict[str, Any]) -> tuple[int, str] | None:
+    """(request id, entry id) from a "Did you mean …?" button's value "<request>|<entry>"."""
+    try:
+        request_id, entry_id = str(body["actions"][0]["value"]).split("|", 1)
+        return int(request_id), entry_id
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
 def request_id_of(body: dict[str, Any]) -> int | None:
     """The request id carried in the clicked button's value."""
     try:

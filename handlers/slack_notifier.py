@@ -27,6 +27,11 @@ class SlackNotifier:
         text, body = blocks.answer_message(request, answer)
         return self._post(request.channel_id, text, body, request.reply_thread_ts)
 
+    def offer_choices(self, request: RequestView, choices: Sequence[tuple[str, str]]) -> MessageRef | None:
+        """Ask "Did you mean …?" in the requester's thread or DM."""
+        text, body = blocks.choices_message(request, choices)
+        return self._post(request.channel_id, text, body, request.reply_thread_ts)
+
     def send_escalation_notice(self, request: RequestView,
                                reply_expected_from: datetime | None) -> MessageRef | None:
         """Tell the requester who has the request (and, after hours, when to expect a reply)."""
@@ -89,7 +94,13 @@ class SlackNotifier:
     def refresh(self, request: RequestView, posted: Posted) -> None:
         """Edit the answer, triage or follow-up message in place to show the current state."""
         if posted is Posted.ANSWER and request.answer_ts:
-            self._update(request.channel_id, request.answer_ts, *blocks.answer_after_verdict(request))
+            if request.status == "answered":  # picked from the choices: the answer, with its buttons
+                self._update(request.channel_id, request.answer_ts,
+                             *blocks.answer_message(request, request.answer_text or ""))
+            else:
+                self._update(request.channel_id, request.answer_ts, *blocks.answer_after_verdict(request))
+        elif posted is Posted.CHOICES and request.answer_ts:
+            self._update(request.channel_id, request.answer_ts, *blocks.choices_after_none(request))
         elif posted is Posted.TRIAGE and request.triage_channel and request.triage_ts:
             text, body = blocks.triage_message(request, self._permalink(request))
             self._update(request.triage_channel, request.triage_ts, text, body)

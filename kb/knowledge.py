@@ -7,6 +7,11 @@ from kb.matcher import Candidate, Index, MatchResult, CANDIDATES
 from kb.schema import Department, Entry, MatchingOverride
 
 
+MAX_CHOICES = 3
+CHOICE_FLOOR = 0.85   # offer choices when the best scores at least this share of the answer threshold
+CHOICE_WINDOW = 2.0   # ... and the choices lie within this many answer margins of the best
+
+
 class KnowledgeBase:
     """Validated KB; build it with kb.load_kb()."""
 
@@ -55,6 +60,7 @@ class KnowledgeBase:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         margin = round(ranked[0].score - runner_up, 1)
         confident = ranked[0].score >= self.settings.min_score and margin >= self.settings.min_margin
+        choices = [] if confident else self._choices(candidates)
         return MatchResult(
             entry=top.entry if confident else None,
             score=top.score if confident else 0.0,
@@ -63,4 +69,13 @@ class KnowledgeBase:
             phrasing=top.phrasing,
             candidates=candidates,
             margin=margin,
+            choices=choices,
         )
+
+    def _choices(self, candidates: list[Candidate]) -> list[Candidate]:
+        # Nearly good enough to answer but not clearly ahead: let the employee pick among the close ones.
+        best = candidates[0].score
+        if best < CHOICE_FLOOR * self.settings.min_score:
+            return []
+        close = [c for c in candidates[:MAX_CHOICES] if c.score >= best - CHOICE_WINDOW * self.settings.min_margin]
+        return close if len(close) >= 2 else []

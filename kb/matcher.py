@@ -60,6 +60,7 @@ class MatchResult:
     phrasing: str | None
     candidates: list[Candidate] = field(default_factory=list)
     margin: float = 0.0  # best_score minus the runner-up from a different entry
+    choices: list[Candidate] = field(default_factory=list)  # "Did you mean …?" when 2-3 are close
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ class Status(StrEnum):
     """Where a request is in its lifecycle."""
 
     ANSWERED = "answered"      # a KB answer was offered; waiting for the employee's verdict
+    SUGGESTED = "suggested"    # 2-3 close KB entries were offered ("Did you mean …?"); waiting for a pick
     ESCALATED = "escalated"    # waiting in a triage channel for someone to claim it
     CLAIMED = "claimed"        # a staff member is on it
     REOPENED = "reopened"      # the employee said "not fixed"; back with the claimer

@@ -77,7 +77,8 @@ def text_of(call: Call) -> str:
 
 def escalate(h: Harness, text: str = UNANSWERABLE) -> Request:
     """An employee asks something the KB cannot answer; returns the escalated request."""
-    assert h.app.kb.match(text).entry is None, "precondition: the KB must not answer this"
+    result = h.app.kb.match(text)
+    assert result.entry is None and not result.choices, "precondition: the KB must neither answer nor offer"
     response = h.sim.message(EMPLOYEE, text, EMPLOYEE_DM)
     assert response.status == 200, response.body
     return wait_recorded(h, request_for(h, EMPLOYEE_DM, response.ts).id, "triage_ts")

@@ -45,7 +45,7 @@ def test_match_json_contract(write_kb: WriteKb) -> None:
     assert "mật khẩu" in out.getvalue()  # ensure_ascii=False
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(rows) == 3  # blank lines skipped
-    keys = ["question", "entry", "score", "department", "best", "best_score", "phrasing"]
+    keys = ["question", "entry", "score", "department", "best", "best_score", "phrasing", "choices"]
     assert all(list(r) == keys for r in rows)
 
     answered, unrelated, unknown = rows
@@ -56,11 +56,10 @@ def test_match_json_contract(write_kb: WriteKb) -> None:
     assert 0 < answered["score"] == answered["best_score"] <= 100
 
     assert unrelated["entry"] is None and unrelated["score"] == 0
-    # Routed to the best candidate's department even when not answering.
-    if unrelated["best"] is not None:
-        assert unrelated["department"] in {"it", "hr"}
-    assert unknown == {"question": "chleb", "entry": None, "score": 0, "department": None,
-                       "best": None, "best_score": 0, "phrasing": None}
+    # Routed as the bot routes: a clear best candidate, else keywords, else the default department.
+    assert unrelated["department"] in {"it", "hr"}
+    assert unknown == {"question": "chleb", "entry": None, "score": 0, "department": "it",
+                       "best": None, "best_score": 0, "phrasing": None, "choices": []}
 
 
 def test_match_table(write_kb: WriteKb) -> None:

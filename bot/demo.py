@@ -128,6 +128,18 @@ def _script(demo: Demo) -> None:
     request = demo.request("D0HLEMP", sent.ts)
     demo.click("U0HLEMP", "That solved it", "helploop.answer.solved", request, "D0HLEMP", request.answer_ts)
 
+    demo.say("1b. A vague question: two entries are close, so the employee picks")
+    demo.user("U0HLEMP", "(DM to helploop)", "vpn")
+    sent = demo.sim.message("U0HLEMP", "vpn", "D0HLEMP")
+    demo.settle()
+    request = demo.request("D0HLEMP", sent.ts)
+    offer = next(c for c in reversed(demo.slack.calls("chat.postMessage")) if c.args.get("channel") == "D0HLEMP")
+    first = offer.args["blocks"][1]["elements"][0]
+    demo.user("U0HLEMP", "(DM)", f"clicks [{first['text']['text']}]")
+    demo.sim.block_action("U0HLEMP", first["action_id"], first["value"], "D0HLEMP", request.answer_ts)
+    demo.settle()
+    demo.click("U0HLEMP", "That solved it", "helploop.answer.solved", request, "D0HLEMP", request.answer_ts)
+
     demo.say("2. A question nobody wrote an answer for: escalated to the on-call person")
     question = "The projector in the Saigon room buzzes loudly during every video call"
     demo.user("U0HLLAN", "#general", f"@helploop {question}")

@@ -66,7 +66,7 @@ def test_demo_runs_the_whole_loop():
     result = helploop("demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for seen in ("[That solved it]", "Marked as solved", "passed your request to", "[Claim]",
+    for seen in ("[That solved it]", "Marked as solved", "Did you mean", "passed your request to", "[Claim]",
                  "Only members of", "Claimed by @", "already claimed by", "really fixed?",
                  "reopened", "Glad it's fixed", "paged the backup on-call", "Transferred to *Finance*",
                  "self service rate"):

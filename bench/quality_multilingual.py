@@ -46,6 +46,10 @@ def measure(kb: KnowledgeBase, cases: list[Case], verbose: bool) -> dict[str, fl
         "wrong_answer_rate": (len(answered) - correct) / max(1, len(outcomes)),
         "top1_in_scope": sum(1 for o in in_scope if o.result.best and o.result.best.id == o.case.expect)
         / max(1, len(in_scope)),
+        # "Did you mean …?": answered right, or the right entry is among the offered choices.
+        "with_choices": (correct + sum(1 for o in in_scope if o.got == ESCALATE and o.case.expect in
+                                       [c.entry.id for c in o.result.choices])) / max(1, len(in_scope)),
+        "unknown_offered": sum(1 for o in unknown if o.result.choices) / max(1, len(unknown)),
     }
 
 
@@ -57,14 +61,15 @@ def main() -> int:
     kb = load_kb(args.kb)
     s = kb.settings
     print(f"KB {args.kb}: {len(kb.entries)} entries; thresholds {s.min_score:g}/{s.min_margin:g} ({s.source}: {s.detail})")
-    print(f"{'set':<22} {'n':>4}  in-scope acc  escal. recall  precision  wrong   top-1")
+    print(f"{'set':<22} {'n':>4}  in-scope acc  escal. recall  precision  wrong   top-1  +choices  unknown offered")
     for lang, path in SETS.items():
         cases = load_cases(path, kb)
         for label, variant in (("as written", cases), ("diacritics removed", [
                 Case(c.index, strip_diacritics(c.question), c.expect) for c in cases])):
             m = measure(kb, variant, args.verbose)
             print(f"{lang + ' ' + label:<22} {m['n']:>4}  {m['in_scope_accuracy']:>12.3f}  {m['escalation_recall']:>13.3f}"
-                  f"  {m['answered_precision']:>9.3f}  {m['wrong_answer_rate']:.3f}  {m['top1_in_scope']:.3f}")
+                  f"  {m['answered_precision']:>9.3f}  {m['wrong_answer_rate']:.3f}  {m['top1_in_scope']:.3f}"
+                  f"  {m['with_choices']:>8.3f}  {m['unknown_offered']:>15.3f}")
     return 0
 
 

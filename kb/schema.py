@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (AfterValidator, AliasChoices, AliasPath, BaseModel, ConfigDict, Field, PrivateAttr,
                       field_validator, model_validator)
 
-from kb.schedule import Escalation, Every, Handoff, Layer, OnCall, WorkingHours, schedule_problems
+from kb.schedule import (Escalation, Every, Handoff, Layer, OnCall, Text, WorkingHours, Zone, clock_time,
+                         schedule_problems, weekday)
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})")
 
 
 class _Model(BaseModel):
@@ -29,15 +27,7 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _nonblank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
 Id = Annotated[str, AfterValidator(_check_id)]
-Text = Annotated[str, AfterValidator(_nonblank)]
 
 
 class Entry(_Model):
@@ -57,40 +47,19 @@ class Rotation(_Model):
     members: list[Text] = Field(min_length=1)
     handoff_weekday: int = Field(validation_alias=AliasChoices(AliasPath("handoff", "weekday"), "handoff_weekday"))
     handoff_time: dt.time = Field(validation_alias=AliasChoices(AliasPath("handoff", "time"), "handoff_time"))
-    timezone: Text
+    timezone: Zone
     start: dt.date
     period_days: int = Field(default=7, ge=1)
 
     @field_validator("handoff_weekday", mode="before")
     @classmethod
     def _weekday(cls, value: Any) -> int:
-        if isinstance(value, str) and value.strip().lower() in WEEKDAYS:
-            return WEEKDAYS.index(value.strip().lower())
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
-            return value
-        raise ValueError(f"must be a weekday name (monday..sunday) or 0-6, got {value!r}")
+        return weekday(value)
 
     @field_validator("handoff_time", mode="before")
     @classmethod
     def _time(cls, value: Any) -> dt.time:
-        if isinstance(value, dt.time):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            # YAML 1.1 reads an unquoted 9:30 as the base-60 number 570.
-            raise ValueError(f'must be a quoted "HH:MM" string (YAML read an unquoted time as the number {value})')
-        m = _TIME_RE.fullmatch(value.strip()) if isinstance(value, str) else None
-        if not m or int(m[1]) > 23 or int(m[2]) > 59:
-            raise ValueError(f'must be "HH:MM" (00:00-23:59), got {value!r}')
-        return dt.time(int(m[1]), int(m[2]))
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a known time zone") from None
-        return value
+        return clock_time(value)
 
 
 class Department(_Model):

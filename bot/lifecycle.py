@@ -81,11 +81,9 @@ class Lifecycle:
         now = self.desk.clock.now()
         entry = self.desk.kb().entries.get(entry_id)
         with self.desk.sessions.begin() as session:
-            request = queries.get_request(session, request_id)
-            if request is None or entry is None:
-                return Outcome.refused(Refusal.NOT_FOUND, self.desk.view(request) if request else None)
-            if request.user_id != user_id:
-                return Outcome.refused(Refusal.NOT_REQUESTER, self.desk.view(request))
+            request, refused = self._requester_gate(session, request_id, user_id)
+            if refused or entry is None:
+                return refused or Outcome.refused(Refusal.NOT_FOUND, self.desk.view(request))
             moved = queries.transition(session, request_id, [Status.SUGGESTED], Status.ANSWERED,
                                        kb_entry_id=entry.id, department_id=entry.department, updated_at=now)
             if not moved:
@@ -108,11 +106,9 @@ class Lifecycle:
         """The employee answers "was it really fixed?": yes closes the loop, no reopens."""
         now = self.desk.clock.now()
         with self.desk.sessions.begin() as session:
-            request = queries.get_request(session, request_id)
-            if request is None:
-                return Outcome.refused(Refusal.NOT_FOUND)
-            if request.user_id != user_id:
-                return Outcome.refused(Refusal.NOT_REQUESTER, self.desk.view(request))
+            request, refused = self._requester_gate(session, request_id, user_id)
+            if refused:
+                return refused
             if fixed:
                 moved = queries.transition(session, request_id, [Status.RESOLVED], Status.CLOSED,
                                            resolution=Resolution.CONFIRMED, closed_at=now, updated_at=now)
@@ -212,11 +208,9 @@ class Lifecycle:
     def _verdict_on_answer(self, request_id: int, user_id: str, solved: bool) -> Outcome:
         now = self.desk.clock.now()
         with self.desk.sessions.begin() as session:
-            request = queries.get_request(session, request_id)
-            if request is None:
-                return Outcome.refused(Refusal.NOT_FOUND)
-            if request.user_id != user_id:
-                return Outcome.refused(Refusal.NOT_REQUESTER, self.desk.view(request))
+            request, refused = self._requester_gate(session, request_id, user_id)
+            if refused:
+                return refused
             if solved:
                 moved = queries.transition(session, request_id, [Status.ANSWERED], Status.CLOSED,
                                            resolution=Resolution.SELF_SERVED, closed_at=now,
@@ -246,6 +240,15 @@ class Lifecycle:
         self.desk.call_slack("escalation notice", self.desk.notifier.send_escalation_notice, view,
                              reply_expected_from)
         self.desk.publish_triage(view)
+
+    def _requester_gate(self, session: Session, request_id: int, user_id: str) -> tuple[Request, Outcome | None]:
+        """The request, or the refusal for anyone but the employee who asked."""
+        request = queries.get_request(session, request_id)
+        if request is None:
+            return request, Outcome.refused(Refusal.NOT_FOUND)
+        if request.user_id != user_id:
+            return request, Outcome.refused(Refusal.NOT_REQUESTER, self.desk.view(request))
+        return request, None
 
     def _staff_gate(self, session: Session, request_id: int, user_id: str) -> tuple[Request, Outcome | None]:
         """The request, or the refusal for a user who is not staff of its department."""

@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})")
@@ -66,6 +66,8 @@ def time_zone(value: str) -> str:
 
 
 Zone = Annotated[str, AfterValidator(_nonblank), AfterValidator(time_zone)]
+Weekday = Annotated[int, BeforeValidator(weekday)]
+ClockTime = Annotated[dt.time, BeforeValidator(clock_time)]
 
 
 class Every(_Model):
@@ -89,18 +91,8 @@ class Every(_Model):
 class Handoff(_Model):
     """When a shift changes hands: a local wall-clock time, on a weekday for week-long periods."""
 
-    weekday: int | None = None
-    time: dt.time
-
-    @field_validator("weekday", mode="before")
-    @classmethod
-    def _weekday(cls, value: Any) -> int | None:
-        return None if value is None else weekday(value)
-
-    @field_validator("time", mode="before")
-    @classmethod
-    def _time(cls, value: Any) -> dt.time:
-        return clock_time(value)
+    weekday: Weekday | None = None
+    time: ClockTime
 
 
 class Layer(_Model):

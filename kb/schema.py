@@ -7,10 +7,10 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (AfterValidator, AliasChoices, AliasPath, BaseModel, ConfigDict, Field, PrivateAttr,
-                      field_validator, model_validator)
+                      model_validator)
 
-from kb.schedule import (Escalation, Every, Handoff, Layer, OnCall, Text, WorkingHours, Zone, clock_time,
-                         schedule_problems, weekday)
+from kb.schedule import (ClockTime, Escalation, Every, Handoff, Layer, OnCall, Text, Weekday, WorkingHours,
+                         Zone, schedule_problems)
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -45,21 +45,12 @@ class Rotation(_Model):
     """Weekly (or n-daily) on-call rotation of a department."""
 
     members: list[Text] = Field(min_length=1)
-    handoff_weekday: int = Field(validation_alias=AliasChoices(AliasPath("handoff", "weekday"), "handoff_weekday"))
-    handoff_time: dt.time = Field(validation_alias=AliasChoices(AliasPath("handoff", "time"), "handoff_time"))
+    handoff_weekday: Weekday = Field(validation_alias=AliasChoices(AliasPath("handoff", "weekday"), "handoff_weekday"))
+    handoff_time: ClockTime = Field(validation_alias=AliasChoices(AliasPath("handoff", "time"), "handoff_time"))
     timezone: Zone
     start: dt.date
     period_days: int = Field(default=7, ge=1)
 
-    @field_validator("handoff_weekday", mode="before")
-    @classmethod
-    def _weekday(cls, value: Any) -> int:
-        return weekday(value)
-
-    @field_validator("handoff_time", mode="before")
-    @classmethod
-    def _time(cls, value: Any) -> dt.time:
-        return clock_time(value)
 
 
 class Department(_Model):

@@ -28,7 +28,7 @@ from handlers.socket_mode import serve_socket_mode
 from bot.kbsource import KbSource
 from kb import KnowledgeBase
 from storage import migrate
-from storage.engine import make_engine, make_sessions
+from storage.engine import make_engine, make_sessions, ping
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -84,7 +84,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     register(bolt, lifecycle, transfers, Intake(frozenset(settings.help_channels), frozenset(settings.help_reactions)))
     register_commands(bolt, desk, lifecycle)
     return Helploop(settings, engine, kb_source, desk, lifecycle, transfers, TimerRunner(desk, chain), bolt,
-                    _wsgi(SlackRequestHandler(bolt)), executor)
+                    _wsgi(SlackRequestHandler(bolt), lambda: ping(engine)), executor)
 
 
 def _admin_alert(notifier: SlackNotifier, channel: str | None) -> Callable[[list[str]], None] | None:
@@ -94,7 +94,7 @@ def _admin_alert(notifier: SlackNotifier, channel: str | None) -> Callable[[list
                                          "version is still answering):\n" + "\n".join(errors[:20]))
 
 
-def _wsgi(slack: SlackRequestHandler) -> Callable[..., Iterable[bytes]]:
+def _wsgi(slack: SlackRequestHandler, database_ok: Callable[[], bool]) -> Callable[..., Iterable[bytes]]:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == EVENTS_PATH:
@@ -104,7 +104,9 @@ def _wsgi(slack: SlackRequestHandler) -> Callable[..., Iterable[bytes]]:
                 log.warning("malformed Slack request rejected: %s", error)
                 return _json(start_response, "400 Bad Request", {"error": "malformed_request"})
         if path in ("/health", "/healthz"):
-            return _json(start_response, "200 OK", {"status": "ok"})
+            if database_ok():
+                return _json(start_response, "200 OK", {"status": "ok", "database": "ok"})
+            return _json(start_response, "503 Service Unavailable", {"status": "degraded", "database": "unreachable"})
         return _json(start_response, "404 Not Found", {"error": "not_found", "path": path})
     return application
 

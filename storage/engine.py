@@ -36,3 +36,13 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def ping(engine: Engine) -> bool:
+    """True when the database answers a trivial query (for the health endpoint)."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return True
+    except Exception:  # any failure means "not healthy"; the caller reports it
+        return False

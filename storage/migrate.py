@@ -27,3 +27,4 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     """Revert migrations down to `revision` ("base" for an empty schema)."""
     command.downgrade(alembic_config(engine), revision)
+

@@ -234,4 +234,4 @@ def test_health_endpoint(h):
     import urllib.request
 
     with urllib.request.urlopen(f"{h.server.url}/health", timeout=5) as response:
-        assert response.status == 200 and json.loads(response.read()) == {"status": "ok"}
+        assert response.status == 200 and json.loads(response.read()) == {"status": "ok", "database": "ok"}

@@ -53,7 +53,7 @@ def _wait_healthy(port: int, process: subprocess.Popen) -> None:
             raise AssertionError(f"helploop run exited: {process.stdout.read()}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
-                if json.loads(response.read()) == {"status": "ok"}:
+                if json.loads(response.read()) == {"status": "ok", "database": "ok"}:
                     return
         except OSError:
             time.sleep(0.2)

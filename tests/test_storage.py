@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from storage import migrate, queries
-from storage.engine import make_engine, make_sessions
+from storage.engine import make_engine, make_sessions, ping
 from storage.models import Base, Request, Status, TimerKind, TimerState
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -158,3 +158,8 @@ def test_audit_rows_keep_order_and_detail(sessions):
         assert [(a.actor, a.action, a.from_status, a.to_status) for a in trail] == [
             ("U1", "created", None, "escalated"), ("U2", "claimed", "escalated", "claimed")]
         assert "mật khẩu" in trail[0].detail
+
+
+def test_ping_tells_a_reachable_database_from_an_unreachable_one(database_url):
+    assert ping(make_engine(database_url)) is True
+    assert ping(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")) is False

@@ -155,3 +155,21 @@ def test_transfer_moves_the_request_with_its_history_and_tells_the_employee_once
         claimed(h, moved, FINANCE_STAFF)
         metrics = compute(h.app.desk.sessions)
         assert (metrics.transferred, metrics.bounced) == (1, 0)
+
+
+def test_after_hours_a_named_person_is_paged_when_the_policy_says_so(sqlite_url, tmp_path):
+    kb = tmp_path / "kb-night"
+    kb.mkdir()
+    shutil.copy(EXAMPLE_KB_DIR / "it.yaml", kb / "it.yaml")
+    (kb / "departments.yaml").write_text(DEPARTMENTS.replace("after_hours: {notify: none}",
+                                                             "after_hours: {notify: U0HLPIOTR}"))
+    with running(sqlite_url, kb_dir=kb, clock=ManualClock(FRIDAY_EVENING)) as h:
+        request = escalate(h)
+        assert request.oncall_user_id == "U0HLPIOTR"
+        triage = wait_call(h, 0, "chat.postMessage", IT_TRIAGE, "[Claim]")
+        assert "on call: <@U0HLPIOTR>" in text_of(triage)
+        notice = wait_call(h, 0, "chat.postMessage", EMPLOYEE_DM, "passed your request")
+        assert "outside the team's working hours" not in text_of(notice)  # someone is on it tonight
+        mark = len(h.slack.calls())
+        assert h.advance(minutes=16) == 1  # the chain runs at night too: the backup is paged
+        assert [c for c, _ in _pages(h, mark)] == [BACKUP]

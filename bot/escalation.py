@@ -95,10 +95,10 @@ class EscalationChain:
         """Page the next step if the request is still unclaimed; schedule the step after it."""
         now = self.desk.clock.now()
         view = self.desk.load(request_id)
-        department = self.desk.kb().departments.get(view.department_id) if view else None
-        if view is None or department is None or view.status != Status.ESCALATED:
+        if view is None or view.status != Status.ESCALATED:
             self._finish(timer_id, now)
             return False
+        department = self.desk.department(view.department_id)
         policy = policy_of(department)
         if policy.after_hours_notify == "none" and not in_working_hours(department, now):
             resume = next_working_start(department, now)
@@ -127,10 +127,10 @@ class EscalationChain:
         """Remind the claimer of a claimed request nobody has touched for the stale-claim period."""
         now = self.desk.clock.now()
         view = self.desk.load(request_id)
-        department = self.desk.kb().departments.get(view.department_id) if view else None
-        if view is None or department is None or view.status not in OPEN_CLAIMED or not view.claimed_by:
+        if view is None or view.status not in OPEN_CLAIMED or not view.claimed_by:
             self._finish(timer_id, now)
             return False
+        department = self.desk.department(view.department_id)
         with self.desk.sessions.begin() as session:
             queries.finish_timer(session, timer_id, now)
             queries.schedule_timer(session, request_id, TimerKind.STALE_CLAIM,

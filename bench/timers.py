@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bot.localslack import LocalSlack, render_message  # noqa: E402
-from bot.replicas import run_replicas, seed_due_timers  # noqa: E402
+from localslack.webapi import LocalSlack, render_message  # noqa: E402
+from tests.replicas import run_replicas, seed_due_timers  # noqa: E402
 from storage.models import TimerKind  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from bot.localslack import Call, render_message
+from localslack.webapi import Call, render_message
 from handlers.action_ids import ActionId
 from storage import queries
 from storage.models import Request

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.app import Helploop, build
+from wiring.app import Helploop, build
 from bot.clock import ManualClock
-from bot.localslack import LocalSlack
-from bot.server import Server
-from bot.settings import EXAMPLE_KB_DIR, Settings
-from bot.slacksim import SlackSim
+from localslack.webapi import LocalSlack
+from wiring.server import Server
+from wiring.settings import EXAMPLE_KB_DIR, Settings
+from localslack.sender import SlackSim
 
 SIGNING_SECRET = "test-signing-secret"
 START = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)  # a Monday morning in Warsaw

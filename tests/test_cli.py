@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def helploop(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "KB_DIR"))}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], input=stdin, capture_output=True,
                           text=True, timeout=120, env={**clean, "PYTHONPATH": str(ROOT), **(env or {})},
                           cwd=cwd or ROOT)
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.metrics import compute
-from bot.settings import EXAMPLE_KB_DIR
+from wiring.settings import EXAMPLE_KB_DIR
 from handlers.action_ids import ActionId, CallbackId
 from storage import queries
 from storage.models import Status

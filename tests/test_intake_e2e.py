@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import Settings
+from wiring.settings import Settings
 from handlers.action_ids import CallbackId
 from storage import queries
 from tests.flows import EMPLOYEE, kb_phrasing, request_for, text_of, wait_call, wait_recorded

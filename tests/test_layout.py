@@ -42,7 +42,7 @@ def test_domain_never_sees_slack():
     for module, imports in _modules("bot").items():
         if Path(module).stem in WIRING:
             continue
-        assert not imports & (SLACK | {"handlers", "bot.app", "bot.cli"}), module
+        assert not imports & (SLACK | {"handlers", "wiring.app", "cli.main"}), module
 
 
 def test_only_handlers_and_the_app_factory_import_slack():

@@ -23,8 +23,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.localslack import LocalSlack
-from bot.slacksim import SlackSim, sign
+from localslack.webapi import LocalSlack
+from localslack.sender import SlackSim, sign
 
 SECRET = "test-signing-secret"
 BLOCKS = [

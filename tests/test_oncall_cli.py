@@ -5,8 +5,8 @@ import io
 import json
 from datetime import datetime, timezone
 
-from bot.oncalltool import parse_at, show
-from bot.settings import EXAMPLE_KB_DIR
+from cli.oncalltool import parse_at, show
+from wiring.settings import EXAMPLE_KB_DIR
 from tests.test_cli import helploop
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)  # Monday 10:30 in Warsaw

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 
 from bot.clock import ManualClock
-from bot.localslack import LocalSlack
+from localslack.webapi import LocalSlack
 from handlers.action_ids import ActionId
 from storage import queries
 from storage.models import Status, TimerKind

@@ -5,8 +5,8 @@ import re
 from collections import Counter
 from datetime import datetime, timezone
 
-from bot.localslack import LocalSlack
-from bot.replicas import run_replicas, seed_due_timers
+from localslack.webapi import LocalSlack
+from tests.replicas import run_replicas, seed_due_timers
 from tests.flows import text_of
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # Tuesday 11:00 in Warsaw: working hours

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.routing import CLEAR_MARGIN, CLEAR_SCORE, route
-from bot.settings import EXAMPLE_KB_DIR
+from wiring.settings import EXAMPLE_KB_DIR
 from kb import Candidate, MatchResult, load_kb
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.localslack import LocalSlack
-from bot.slacksim import SlackSim
+from localslack.webapi import LocalSlack
+from localslack.sender import SlackSim
 from tests.flows import text_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def served(tmp_path):
         env.update(SLACK_BOT_TOKEN="xoxb-run", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url,
                    DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}", PORT=str(port), PYTHONPATH=str(ROOT),
                    SCHEDULER_TICK_SECONDS="1")
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1"], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--host", "127.0.0.1"], env=env,
                                    cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             _wait_healthy(port, process)

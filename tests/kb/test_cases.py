@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import WriteKb
 
-from bot import kbtool
+from cli import kbtool
 from kb import load_kb
 from kb.cases import load_cases, run_cases
 

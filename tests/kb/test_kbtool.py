@@ -1,11 +1,11 @@
-"""bot.kbtool: check and match on streams, including the JSON contract."""
+"""cli.kbtool: check and match on streams, including the JSON contract."""
 
 from __future__ import annotations
 
 import io
 import json
 
-from bot import kbtool
+from cli import kbtool
 from conftest import IT, WriteKb
 
 

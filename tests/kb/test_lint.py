@@ -6,7 +6,7 @@ import io
 
 from conftest import HR, IT, WriteKb
 
-from bot import kbtool
+from cli import kbtool
 from kb import load_kb
 from kb.lint import lint
 

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import Helploop, build
+from wiring.app import Helploop, build
 from bot.clock import ManualClock
-from bot.localslack import LocalSlack
+from localslack.webapi import LocalSlack
 from bot.metrics import compute, render_metrics
-from bot.scheduler import start_scheduler
-from bot.server import Server
-from bot.settings import EXAMPLE_KB_DIR, Settings
-from bot.slacksim import SlackSim
+from wiring.scheduler import start_scheduler
+from wiring.server import Server
+from wiring.settings import EXAMPLE_KB_DIR, Settings
+from localslack.sender import SlackSim
 from storage import queries
 
 MENTION = re.compile(r"<@([A-Z0-9]+)>")

@@ -17,7 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.desk import Desk
 from bot.escalation import EscalationChain
 from bot.lifecycle import Lifecycle
-from bot.settings import Settings
+from wiring.settings import Settings
 from bot.timers import TimerRunner
 from bot.transfer import Transfers
 from handlers.commands import register_commands

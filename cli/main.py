@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 
-from bot.settings import Settings, SettingsError
+from wiring.settings import Settings, SettingsError
 
 README_HINT = "See README.md, section \"Create the Slack app\"."
 
@@ -40,9 +40,9 @@ def _run(args: argparse.Namespace) -> int:
               f"(see .env.example). {README_HINT}\nTo try helploop without Slack: helploop demo",
               file=sys.stderr)
         return 2
-    from bot.app import build
-    from bot.scheduler import start_scheduler
-    from bot.server import Server
+    from wiring.app import build
+    from wiring.scheduler import start_scheduler
+    from wiring.server import Server
     from kb import KbError
 
     try:
@@ -69,25 +69,25 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from localslack.demo import run_demo
 
     return run_demo(kb_dir=Path(args.kb) if args.kb else None, out=sys.stdout)
 
 
 def _kb_check(args: argparse.Namespace) -> int:
-    from bot import kbtool
+    from cli import kbtool
 
     return kbtool.check(_kb_dir(args), sys.stdout, sys.stderr)
 
 
 def _kb_match(args: argparse.Namespace) -> int:
-    from bot import kbtool
+    from cli import kbtool
 
     return kbtool.match(_kb_dir(args), sys.stdin, sys.stdout, sys.stderr, as_json=args.json)
 
 
 def _kb_test(args: argparse.Namespace) -> int:
-    from bot import kbtool
+    from cli import kbtool
 
     kb_dir = _kb_dir(args)
     return kbtool.test(kb_dir, Path(args.cases) if args.cases else None, sys.stdout, sys.stderr)
@@ -96,14 +96,14 @@ def _kb_test(args: argparse.Namespace) -> int:
 def _oncall(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    from bot import oncalltool
+    from cli import oncalltool
 
     return oncalltool.show(_kb_dir(args), args.department, args.at, args.json, sys.stdout, sys.stderr,
                            now=datetime.now(timezone.utc))
 
 
 def _instant(text: str) -> object:
-    from bot.oncalltool import parse_at
+    from cli.oncalltool import parse_at
 
     try:
         return parse_at(text)

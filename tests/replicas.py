@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.settings import EXAMPLE_KB_DIR, Settings
+from wiring.settings import EXAMPLE_KB_DIR, Settings
 from storage import migrate, queries
 from storage.engine import make_engine, make_sessions
 from storage.models import Request, Status, TimerKind
@@ -60,7 +60,7 @@ def seed_due_timers(database_url: str, count: int, now: datetime, kinds: tuple[T
 
 def drain(database_url: str, api_url: str, now_iso: str, kb_dir: str = str(EXAMPLE_KB_DIR)) -> DrainResult:
     """One replica: run due timers until none is left for it."""
-    from bot.app import build
+    from wiring.app import build
     from bot.clock import ManualClock
 
     settings = Settings(slack_bot_token="xoxb-replica", slack_signing_secret="replica",

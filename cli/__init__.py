@@ -1,0 +1,1 @@
+"""The `helploop` command line."""

@@ -1,0 +1,1 @@
+"""Wiring: settings, the app factory, the HTTP server and the scheduler tick."""

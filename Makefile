@@ -1,15 +1,18 @@
-# Fresh machine: `make demo` runs the scripted local demo, `make test` runs the whole test suite.
+# Fresh machine: `make demo` runs the scripted local demo, `make test` lints, then runs the whole test suite.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test run install clean
+.PHONY: demo test lint run install clean
 
 demo: $(STAMP)
 	$(VENV)/bin/helploop demo
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(VENV)/bin/python -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 run: $(STAMP)
 	$(VENV)/bin/helploop run

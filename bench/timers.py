@@ -12,7 +12,7 @@ import sys
 import tempfile
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,9 +21,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from localslack.webapi import LocalSlack, render_message  # noqa: E402
 from tests.replicas import run_replicas, seed_due_timers  # noqa: E402
-from storage.models import TimerKind  # noqa: E402
+from bot.words import TimerKind# noqa: E402
 
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 

@@ -14,15 +14,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.desk import BOT_ACTOR, Desk
+from bot.clock import Clock
+from bot.messages import Messages
 from bot.oncall import backup_on_call, in_working_hours, next_working_start, on_call
+from bot.outbox import Outbox
 from bot.records import EscalationStep
+from bot.requests import RequestStore, audit
+from bot.words import BOT_ACTOR, Action, Purpose, Status, TimerKind
 from kb import Department
-from storage import queries
-from storage.models import Status, TimerKind
+from storage import delivery_queries, queries
 
 log = logging.getLogger(__name__)
 OPEN_CLAIMED = (Status.CLAIMED, Status.REOPENED)
+CHASED = [TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM]
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,8 @@ class Paging:
 class EscalationChain:
     """Schedules, runs and stops the escalation steps and the stale-claim reminders."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    def __init__(self, store: RequestStore, outbox: Outbox, say: Messages, clock: Clock) -> None:
+        self.store, self.outbox, self.say, self.clock = store, outbox, say, clock
 
     def paging(self, department: Department, now: datetime) -> Paging:
         """Who is paged for a new escalation now (nobody after hours unless the policy says so)."""
@@ -74,7 +78,7 @@ class EscalationChain:
 
     def start(self, session: Session, request_id: int, department: Department, now: datetime) -> None:
         """Inside the caller's transaction: the request is (again) waiting for a claim."""
-        queries.cancel_timers(session, request_id, [TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM], now)
+        queries.cancel_timers(session, request_id, CHASED, now)
         policy = policy_of(department)
         if not policy.steps:
             return
@@ -83,90 +87,84 @@ class EscalationChain:
 
     def claimed(self, session: Session, request_id: int, department: Department, now: datetime) -> None:
         """Inside the caller's transaction: someone owns it; stop paging, watch for staleness."""
-        queries.cancel_timers(session, request_id, [TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM], now)
+        queries.cancel_timers(session, request_id, CHASED, now)
         queries.schedule_timer(session, request_id, TimerKind.STALE_CLAIM,
                                now + policy_of(department).stale_claim, now)
 
     def stop(self, session: Session, request_id: int, now: datetime) -> None:
         """Inside the caller's transaction: resolved or closed; nothing more to chase."""
-        queries.cancel_timers(session, request_id, [TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM], now)
+        queries.cancel_timers(session, request_id, CHASED, now)
 
     def run_step(self, timer_id: int, request_id: int) -> bool:
         """Page the next step if the request is still unclaimed; schedule the step after it."""
-        now = self.desk.clock.now()
-        view = self.desk.load(request_id)
-        if view is None or view.status != Status.ESCALATED:
-            self._finish(timer_id, now)
-            return False
-        department = self.desk.department(view.department_id)
-        policy = policy_of(department)
-        if policy.after_hours_notify == "none" and not in_working_hours(department, now):
-            resume = next_working_start(department, now)
-            with self.desk.sessions.begin() as session:  # nobody is paged at night: try again at opening
+        now = self.clock.now()
+        with self.store.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            if request is None or request.status != Status.ESCALATED:
+                queries.finish_timer(session, timer_id, now)
+                return False
+            department = self.store.department(request.department_id)
+            policy = policy_of(department)
+            if policy.after_hours_notify == "none" and not in_working_hours(department, now):
+                resume = next_working_start(department, now)  # nobody is paged at night: try at opening
                 queries.reschedule_timer(session, timer_id, (resume or now) + policy.ack_timeout)
-            return False
-        level = view.escalation_level
-        index, step, targets = self._next_targets(department, policy, level, view.oncall_user_id, now)
-        with self.desk.sessions.begin() as session:
+                return False
+            level = request.escalation_level
+            index, step, targets = _next_targets(department, policy, level, request.oncall_user_id, now)
             # Compare-and-set on the level: two workers can never page the same step twice.
             moved = queries.transition(session, request_id, [Status.ESCALATED], Status.ESCALATED,
                                        where={"escalation_level": level}, escalation_level=index + 1)
             queries.finish_timer(session, timer_id, now)
             if not moved or step is None:
                 return False
-            self.desk.audit(session, request_id, now, BOT_ACTOR, "escalation_step", Status.ESCALATED,
-                            Status.ESCALATED, step=step, notified=list(targets))
+            audit(session, request_id, now, BOT_ACTOR, Action.ESCALATION_STEP, Status.ESCALATED,
+                  Status.ESCALATED, step=step, notified=list(targets))
             if index + 1 < len(policy.steps):
                 queries.schedule_timer(session, request_id, TimerKind.ESCALATION_STEP, now + policy.ack_timeout, now)
-        view = self.desk.load(request_id)
-        self.desk.call_slack("page", self.desk.notifier.page, view, step, targets)
-        self._show_steps(request_id)
+            session.refresh(request)
+            view = self.store.view(request)
+            for user in targets:
+                self.outbox.add(session, self.say.page(view, step, user), now, request_id)
+            self._show_steps(session, view, now)
         return True
 
     def remind(self, timer_id: int, request_id: int) -> bool:
         """Remind the claimer of a claimed request nobody has touched for the stale-claim period."""
-        now = self.desk.clock.now()
-        view = self.desk.load(request_id)
-        if view is None or view.status not in OPEN_CLAIMED or not view.claimed_by:
-            self._finish(timer_id, now)
-            return False
-        department = self.desk.department(view.department_id)
-        with self.desk.sessions.begin() as session:
+        now = self.clock.now()
+        with self.store.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
             queries.finish_timer(session, timer_id, now)
+            if request is None or request.status not in OPEN_CLAIMED or not request.claimed_by:
+                return False
+            department = self.store.department(request.department_id)
             queries.schedule_timer(session, request_id, TimerKind.STALE_CLAIM,
                                    now + policy_of(department).stale_claim, now)
-            self.desk.audit(session, request_id, now, BOT_ACTOR, "stale_reminder", view.status, view.status,
-                            claimer=view.claimed_by)
-        self.desk.call_slack("remind claimer", self.desk.notifier.remind_claimer, view)
+            audit(session, request_id, now, BOT_ACTOR, Action.STALE_REMINDER, request.status, request.status,
+                  claimer=request.claimed_by)
+            self.outbox.add(session, self.say.stale_reminder(self.store.view(request)), now, request_id)
         return True
 
-    def _next_targets(self, department: Department, policy: Policy, level: int, oncall: str | None,
-                      now: datetime) -> tuple[int, str | None, tuple[str, ...]]:
-        # A step with nobody new to page (backup is the on-call, no manager set) is skipped.
-        for index in range(level, len(policy.steps)):
-            step = policy.steps[index]
-            if step == "backup":
-                targets = tuple(u for u in [backup_on_call(department, now)] if u and u != oncall)
-            elif step == "staff":
-                targets = tuple(u for u in department.staff if u != oncall)
-            else:
-                targets = (policy.manager,) if policy.manager else ()
-            if targets:
-                return index, step, targets
-        return len(policy.steps) - 1, None, ()
+    def _show_steps(self, session: Session, view, now: datetime) -> None:
+        steps = [EscalationStep(a.at, *_step_detail(a.detail)) for a in queries.audit_trail(session, view.id)
+                 if a.action == Action.ESCALATION_STEP]
+        edit = delivery_queries.has_purpose(session, view.id, Purpose.ESCALATION)
+        self.outbox.add(session, self.say.escalation_status(view, steps, edit), now, view.id)
 
-    def _show_steps(self, request_id: int) -> None:
-        with self.desk.sessions.begin() as session:
-            steps = [EscalationStep(a.at, *_step_detail(a.detail)) for a in queries.audit_trail(session, request_id)
-                     if a.action == "escalation_step"]
-        view = self.desk.load(request_id)
-        ref = self.desk.call_slack("escalation status", self.desk.notifier.show_escalation, view, steps)
-        if ref and not view.escalation_ts:
-            self.desk.record(request_id, escalation_ts=ref.ts)
 
-    def _finish(self, timer_id: int, now: datetime) -> None:
-        with self.desk.sessions.begin() as session:
-            queries.finish_timer(session, timer_id, now)
+def _next_targets(department: Department, policy: Policy, level: int, oncall: str | None,
+                  now: datetime) -> tuple[int, str | None, tuple[str, ...]]:
+    # A step with nobody new to page (backup is the on-call, no manager set) is skipped.
+    for index in range(level, len(policy.steps)):
+        step = policy.steps[index]
+        if step == "backup":
+            targets = tuple(u for u in [backup_on_call(department, now)] if u and u != oncall)
+        elif step == "staff":
+            targets = tuple(u for u in department.staff if u != oncall)
+        else:
+            targets = (policy.manager,) if policy.manager else ()
+        if targets:
+            return index, step, targets
+    return len(policy.steps) - 1, None, ()
 
 
 def _step_detail(detail: str | None) -> tuple[str, tuple[str, ...]]:

@@ -1,4 +1,8 @@
-"""The request lifecycle: ask -> answer or escalate -> claim -> resolve -> follow-up verdict."""
+"""The request lifecycle: ask -> answer, offer or escalate -> claim -> resolve (follow-ups: bot.followups).
+
+Every change commits together with the Slack messages it causes (outbox rows); nothing here talks
+to Slack or waits for it.
+"""
 from __future__ import annotations
 
 import logging
@@ -7,40 +11,47 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from bot.desk import Desk
+from bot.clock import Clock
 from bot.escalation import EscalationChain
-from bot.notifier import Notice, Posted
+from bot.messages import Messages, Notice, Posted
+from bot.moves import Mover
+from bot.outbox import Outbox
 from bot.records import Outcome, Question, Refusal, RequestView
+from bot.requests import RequestStore, audit
 from bot.routing import route
+from bot.states import Verb
+from bot.words import Action, Resolution, Status, TimerKind
+from kb import MatchResult
 from storage import queries
-from storage.models import Request, Resolution, Status, TimerKind
+from storage.models import Request
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 4000  # longer messages are kept whole in Slack; we store and match the start
+FOLLOWUP_TIMERS = [TimerKind.FOLLOWUP, TimerKind.FOLLOWUP_EXPIRY]
 
 
 class Lifecycle:
-    """Every transition a person triggers; each commits first, then tells Slack."""
+    """Every transition an employee or a staff member triggers."""
 
-    def __init__(self, desk: Desk, chain: EscalationChain) -> None:
-        self.desk = desk
-        self.chain = chain
+    def __init__(self, store: RequestStore, outbox: Outbox, say: Messages, chain: EscalationChain,
+                 clock: Clock) -> None:
+        self.store, self.outbox, self.say, self.chain, self.clock = store, outbox, say, chain, clock
+        self.mover = Mover(store, clock)
 
     # --- employee ---------------------------------------------------------------------------
 
     def ask(self, question: Question) -> RequestView | None:
-        """Create a request for a message; answer it from the KB or escalate. None if a duplicate."""
-        kb = self.desk.kb()
+        """Create a request for a message; answer it from the KB, offer choices, or escalate. None if a duplicate."""
+        kb = self.store.kb()
         text = question.text.strip()[:MAX_QUESTION_CHARS]
         result = kb.match(text)
-        department = self.desk.department(route(kb, result, text))
-        now = self.desk.clock.now()
-        answered = result.entry is not None
-        offered = [] if answered else [(c.entry.id, c.entry.questions[0]) for c in result.choices]
-        status = Status.ANSWERED if answered else Status.SUGGESTED if offered else Status.ESCALATED
+        department = self.store.department(route(kb, result, text))
+        now = self.clock.now()
+        offered = [] if result.entry else [(c.entry.id, c.entry.questions[0]) for c in result.choices]
+        status = Status.ANSWERED if result.entry else Status.SUGGESTED if offered else Status.ESCALATED
         escalated = status == Status.ESCALATED
         paging = self.chain.paging(department, now)
-        with self.desk.sessions.begin() as session:
+        with self.store.sessions.begin() as session:
             request = queries.add_request(
                 session, channel_id=question.channel_id,
                 root_ts=question.thread_ts or question.message_ts, message_ts=question.message_ts,
@@ -49,212 +60,109 @@ class Lifecycle:
                 department_id=department.id, status=status,
                 kb_entry_id=result.best.id if result.best else None,
                 kb_score=result.best_score, reopen_count=0, created_at=now, updated_at=now,
-                escalated_at=now if escalated else None,
+                escalated_at=now if escalated else None, first_response_at=None if escalated else now,
                 oncall_user_id=paging.oncall_user_id if escalated else None,
             )
             if request is None:
                 log.info("duplicate message %s/%s ignored", question.channel_id, question.message_ts)
                 return None
-            self.desk.audit(session, request.id, now, question.user_id, "created", None, status,
-                            entry=result.best.id if result.best else None, score=round(result.best_score, 1))
-            if escalated:
-                self.chain.start(session, request.id, department, now)
-            view = self.desk.view(request)
-        if answered:
-            ref = self.desk.call_slack("send answer", self.desk.notifier.send_answer, view, result.entry.answer)
-            if ref:
-                self.desk.record(view.id, answer_ts=ref.ts, first_response_at=now)
-            else:
-                self.desk.retry_later(view.id, TimerKind.ANSWER_RETRY)
-        elif offered:
-            ref = self.desk.call_slack("offer choices", self.desk.notifier.offer_choices, view, offered)
-            if ref:
-                self.desk.record(view.id, answer_ts=ref.ts, first_response_at=now)
-            else:  # the employee cannot pick from a message that never arrived: a human takes it
-                self._verdict_on_answer(view.id, view.user_id, solved=False)
-        else:
-            self._announce_escalation(view, paging.reply_expected_from)
-        return self.desk.load(view.id)
+            audit(session, request.id, now, question.user_id, Action.CREATED, None, status,
+                  entry=result.best.id if result.best else None, score=round(result.best_score, 1))
+            view = self.store.view(request)
+            if question.quote:
+                self.outbox.add(session, self.say.question_quote(view), now, view.id)
+            self._first_reply(session, view, result, offered, paging.reply_expected_from, now)
+        return view
 
     def pick(self, request_id: int, user_id: str, entry_id: str) -> Outcome:
         """The employee picked one of the offered entries: show its answer with the usual buttons."""
-        now = self.desk.clock.now()
-        entry = self.desk.kb().entries.get(entry_id)
-        with self.desk.sessions.begin() as session:
-            request, refused = self._requester_gate(session, request_id, user_id)
-            if refused or entry is None:
-                return refused or Outcome.refused(Refusal.NOT_FOUND, self.desk.view(request))
-            moved = queries.transition(session, request_id, [Status.SUGGESTED], Status.ANSWERED,
-                                       kb_entry_id=entry.id, department_id=entry.department, updated_at=now)
-            if not moved:
-                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
-            self.desk.audit(session, request_id, now, user_id, "picked", Status.SUGGESTED, Status.ANSWERED,
-                            entry=entry.id)
-        view = self.desk.load(request_id)
-        self.desk.call_slack("show picked answer", self.desk.notifier.refresh, view, Posted.ANSWER)
-        return Outcome(ok=True, request=view)
+        entry = self.store.kb().entries.get(entry_id)
+        return self.mover.act(
+            Verb.PICK, request_id, user_id, detail={"entry": entry_id},
+            check=lambda _request: None if entry else Refusal.NOT_FOUND,
+            values=lambda _request, _now: {"kb_entry_id": entry.id, "department_id": entry.department},
+            then=lambda session, view, _from, now: self._refresh(session, view, Posted.ANSWER, now))
 
     def solved(self, request_id: int, user_id: str) -> Outcome:
         """The employee says the KB answer solved it: closed as self-served."""
-        return self._verdict_on_answer(request_id, user_id, solved=True)
+        return self.mover.act(
+            Verb.SOLVE, request_id, user_id,
+            values=lambda _request, now: {"resolution": Resolution.SELF_SERVED, "closed_at": now,
+                                          "resolved_at": now},
+            then=lambda session, view, _from, now: self._refresh(session, view, Posted.ANSWER, now))
 
     def still_need_help(self, request_id: int, user_id: str) -> Outcome:
         """The KB answer did not help, or none of the offered entries fit: escalate to the department."""
-        return self._verdict_on_answer(request_id, user_id, solved=False)
+        def values(request: Request, now: datetime) -> dict:
+            paging = self.chain.paging(self.store.department(request.department_id), now)
+            return {"escalated_at": now, "oncall_user_id": paging.oncall_user_id}
 
-    def followup_verdict(self, request_id: int, user_id: str, fixed: bool) -> Outcome:
-        """The employee answers "was it really fixed?": yes closes the loop, no reopens."""
-        now = self.desk.clock.now()
-        with self.desk.sessions.begin() as session:
-            request, refused = self._requester_gate(session, request_id, user_id)
-            if refused:
-                return refused
-            if fixed:
-                moved = queries.transition(session, request_id, [Status.RESOLVED], Status.CLOSED,
-                                           resolution=Resolution.CONFIRMED, closed_at=now, updated_at=now)
-            else:
-                moved = queries.transition(session, request_id, [Status.RESOLVED], Status.REOPENED,
-                                           reopen_count=Request.reopen_count + 1, resolved_at=None,
-                                           updated_at=now)
-            if not moved:
-                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
-            to_status = Status.CLOSED if fixed else Status.REOPENED
-            queries.cancel_timers(session, request_id, [TimerKind.FOLLOWUP_EXPIRY], now)
-            if not fixed:
-                self.chain.claimed(session, request_id, self.desk.department(request.department_id), now)
-            self.desk.audit(session, request_id, now, user_id, "confirmed" if fixed else "reopened",
-                            Status.RESOLVED, to_status)
-        view = self.desk.load(request_id)
-        notifier = self.desk.notifier
-        self.desk.call_slack("refresh follow-up", notifier.refresh, view, Posted.FOLLOWUP)
-        self.desk.call_slack("refresh triage", notifier.refresh, view, Posted.TRIAGE)
-        if not fixed:
-            self.desk.call_slack("tell claimer", notifier.notify, view, Notice.REOPENED)
-        return Outcome(ok=True, request=view)
+        def then(session: Session, view: RequestView, from_status: str, now: datetime) -> None:
+            department = self.store.department(view.department_id)
+            self.chain.start(session, view.id, department, now)
+            posted = Posted.CHOICES if from_status == Status.SUGGESTED else Posted.ANSWER
+            self._refresh(session, view, posted, now)
+            self._announce(session, view, self.chain.paging(department, now).reply_expected_from, now)
+
+        return self.mover.act(Verb.NEED_HELP, request_id, user_id, values=values, then=then)
 
     # --- support staff ----------------------------------------------------------------------
 
     def claim(self, request_id: int, user_id: str) -> Outcome:
         """A staff member takes the request; exactly one concurrent claimer wins."""
-        now = self.desk.clock.now()
-        with self.desk.sessions.begin() as session:
-            request, refused = self._staff_gate(session, request_id, user_id)
-            if refused:
-                return refused
-            won = queries.transition(
-                session, request_id, [Status.ESCALATED], Status.CLAIMED, claimed_by=user_id,
-                claimed_at=now, updated_at=now,
-                first_response_at=func.coalesce(Request.first_response_at, now),
-            )
-            if not won:
-                session.refresh(request)
-                already = Refusal.ALREADY_CLAIMED if request.claimed_by else Refusal.ALREADY_DONE
-                return Outcome.refused(already, self.desk.view(request))
-            self.chain.claimed(session, request_id, self.desk.department(request.department_id), now)
-            self.desk.audit(session, request_id, now, user_id, "claimed", Status.ESCALATED, Status.CLAIMED)
-        view = self.desk.load(request_id)
-        self.desk.call_slack("refresh triage", self.desk.notifier.refresh, view, Posted.TRIAGE)
-        self.desk.call_slack("tell requester", self.desk.notifier.notify, view, Notice.CLAIMED)
-        return Outcome(ok=True, request=view)
+        def then(session: Session, view: RequestView, _from: str, now: datetime) -> None:
+            self.chain.claimed(session, view.id, self.store.department(view.department_id), now)
+            self._refresh(session, view, Posted.TRIAGE, now)
+            self.outbox.add(session, self.say.notice(view, Notice.CLAIMED), now, view.id)
+
+        return self.mover.act(
+            Verb.CLAIM, request_id, user_id, then=then,
+            values=lambda _request, now: {"claimed_by": user_id, "claimed_at": now,
+                                          "first_response_at": func.coalesce(Request.first_response_at, now)})
 
     def unclaim(self, request_id: int, user_id: str) -> Outcome:
         """The claimer gives the request back to the triage queue."""
-        now = self.desk.clock.now()
-        with self.desk.sessions.begin() as session:
-            request, refused = self._staff_gate(session, request_id, user_id)
-            if refused:
-                return refused
-            if request.claimed_by != user_id:
-                return Outcome.refused(Refusal.NOT_CLAIMER, self.desk.view(request))
-            from_status = request.status
-            moved = queries.transition(session, request_id, [Status.CLAIMED, Status.REOPENED],
-                                       Status.ESCALATED, where={"claimed_by": user_id},
-                                       claimed_by=None, claimed_at=None, updated_at=now,
-                                       escalation_level=0, escalation_ts=None)
-            if not moved:
-                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
-            self.chain.start(session, request_id, self.desk.department(request.department_id), now)
-            self.desk.audit(session, request_id, now, user_id, "unclaimed", from_status, Status.ESCALATED)
-        view = self.desk.load(request_id)
-        self.desk.call_slack("refresh triage", self.desk.notifier.refresh, view, Posted.TRIAGE)
-        return Outcome(ok=True, request=view)
+        def then(session: Session, view: RequestView, _from: str, now: datetime) -> None:
+            self.chain.start(session, view.id, self.store.department(view.department_id), now)
+            self._refresh(session, view, Posted.TRIAGE, now)
+
+        return self.mover.act(
+            Verb.UNCLAIM, request_id, user_id, where={"claimed_by": user_id}, then=then,
+            check=lambda request: None if request.claimed_by == user_id else Refusal.NOT_CLAIMER,
+            values=lambda _request, _now: {"claimed_by": None, "claimed_at": None, "escalation_level": 0,
+                                           "escalation_ts": None})
 
     def resolve(self, request_id: int, user_id: str) -> Outcome:
         """Staff mark the request resolved; the follow-up is scheduled per the department's delay."""
-        now = self.desk.clock.now()
-        with self.desk.sessions.begin() as session:
-            request, refused = self._staff_gate(session, request_id, user_id)
-            if refused:
-                return refused
-            from_status = request.status
-            moved = queries.transition(session, request_id, [Status.CLAIMED, Status.REOPENED],
-                                       Status.RESOLVED, resolved_at=now, updated_at=now,
-                                       followup_channel=None, followup_ts=None)
-            if not moved:
-                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
-            department = self.desk.department(request.department_id)
-            delay = department.followup_delay_hours
-            self.chain.stop(session, request_id, now)
-            queries.cancel_timers(session, request_id, [TimerKind.FOLLOWUP, TimerKind.FOLLOWUP_EXPIRY], now)
-            queries.schedule_timer(session, request_id, TimerKind.FOLLOWUP, now + timedelta(hours=delay), now)
-            self.desk.audit(session, request_id, now, user_id, "resolved", from_status, Status.RESOLVED)
-        view = self.desk.load(request_id)
-        self.desk.call_slack("refresh triage", self.desk.notifier.refresh, view, Posted.TRIAGE)
-        self.desk.call_slack("tell requester", self.desk.notifier.notify, view, Notice.RESOLVED)
-        return Outcome(ok=True, request=view)
+        def then(session: Session, view: RequestView, _from: str, now: datetime) -> None:
+            delay = timedelta(hours=self.store.department(view.department_id).followup_delay_hours)
+            self.chain.stop(session, view.id, now)
+            queries.cancel_timers(session, view.id, FOLLOWUP_TIMERS, now)
+            queries.schedule_timer(session, view.id, TimerKind.FOLLOWUP, now + delay, now)
+            self._refresh(session, view, Posted.TRIAGE, now)
+            self.outbox.add(session, self.say.notice(view, Notice.RESOLVED), now, view.id)
+
+        return self.mover.act(
+            Verb.RESOLVE, request_id, user_id, then=then,
+            values=lambda _request, now: {"resolved_at": now, "followup_channel": None, "followup_ts": None})
 
     # --- internals --------------------------------------------------------------------------
 
-    def _verdict_on_answer(self, request_id: int, user_id: str, solved: bool) -> Outcome:
-        now = self.desk.clock.now()
-        with self.desk.sessions.begin() as session:
-            request, refused = self._requester_gate(session, request_id, user_id)
-            if refused:
-                return refused
-            if solved:
-                moved = queries.transition(session, request_id, [Status.ANSWERED], Status.CLOSED,
-                                           resolution=Resolution.SELF_SERVED, closed_at=now,
-                                           resolved_at=now, updated_at=now)
-            else:
-                department = self.desk.department(request.department_id)
-                paging = self.chain.paging(department, now)
-                moved = queries.transition(session, request_id, [Status.ANSWERED, Status.SUGGESTED],
-                                           Status.ESCALATED,
-                                           escalated_at=now, updated_at=now,
-                                           oncall_user_id=paging.oncall_user_id)
-                if moved:
-                    self.chain.start(session, request_id, department, now)
-            if not moved:
-                return Outcome.refused(Refusal.ALREADY_DONE, self.desk.view(request))
-            from_status, to_status = request.status, Status.CLOSED if solved else Status.ESCALATED
-            self.desk.audit(session, request_id, now, user_id, "self_served" if solved else "escalated",
-                            from_status, to_status)
-        view = self.desk.load(request_id)
-        posted = Posted.CHOICES if from_status == Status.SUGGESTED else Posted.ANSWER
-        self.desk.call_slack("refresh answer", self.desk.notifier.refresh, view, posted)
-        if not solved:
-            self._announce_escalation(view, paging.reply_expected_from)
-        return Outcome(ok=True, request=self.desk.load(request_id))
+    def _first_reply(self, session: Session, view: RequestView, result: MatchResult,
+                     offered: list[tuple[str, str]], reply_expected_from: datetime | None, now: datetime) -> None:
+        if result.entry:
+            self.outbox.add(session, self.say.answer(view, result.entry.answer), now, view.id)
+        elif offered:
+            self.outbox.add(session, self.say.choices(view, offered), now, view.id)
+        else:
+            self.chain.start(session, view.id, self.store.department(view.department_id), now)
+            self._announce(session, view, reply_expected_from, now)
 
-    def _announce_escalation(self, view: RequestView, reply_expected_from: datetime | None) -> None:
-        self.desk.call_slack("escalation notice", self.desk.notifier.send_escalation_notice, view,
-                             reply_expected_from)
-        self.desk.publish_triage(view)
+    def _announce(self, session: Session, view: RequestView, reply_expected_from: datetime | None,
+                  now: datetime) -> None:
+        """The employee is told who has it, and the department's triage channel gets the post."""
+        self.outbox.add(session, self.say.escalation_notice(view, reply_expected_from), now, view.id)
+        self.outbox.add(session, self.say.triage(view, ()), now, view.id)
 
-    def _requester_gate(self, session: Session, request_id: int, user_id: str) -> tuple[Request, Outcome | None]:
-        """The request, or the refusal for anyone but the employee who asked."""
-        request = queries.get_request(session, request_id)
-        if request is None:
-            return request, Outcome.refused(Refusal.NOT_FOUND)
-        if request.user_id != user_id:
-            return request, Outcome.refused(Refusal.NOT_REQUESTER, self.desk.view(request))
-        return request, None
-
-    def _staff_gate(self, session: Session, request_id: int, user_id: str) -> tuple[Request, Outcome | None]:
-        """The request, or the refusal for a user who is not staff of its department."""
-        request = queries.get_request(session, request_id)
-        if request is None:
-            return request, Outcome.refused(Refusal.NOT_FOUND)
-        if user_id not in self.desk.department(request.department_id).staff:
-            return request, Outcome.refused(Refusal.NOT_STAFF, self.desk.view(request))
-        return request, None
+    def _refresh(self, session: Session, view: RequestView, posted: Posted, now: datetime) -> None:
+        self.outbox.add(session, self.say.refresh(view, posted), now, view.id)

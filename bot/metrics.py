@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import queries
-from storage.models import Resolution, Status
+from bot.words import Resolution, Status
 
 
 @dataclass(frozen=True)

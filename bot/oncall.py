@@ -9,7 +9,7 @@ A local time that happens twice (fall-back) resolves to its first occurrence. Ev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 from kb import Department, Layer, OnCall, Override
@@ -31,11 +31,11 @@ class Shift:
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The UTC instant a local wall-clock time happens (skipped: the jump; repeated: the first time)."""
     naive = datetime.combine(day, at)
-    before = naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)  # offset before a transition
+    before = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)  # offset before a transition
     if before.astimezone(zone).replace(tzinfo=None) == naive:
         return before  # exists; fold=0 is the first occurrence of a repeated time
     # Skipped by a spring-forward: the jump lies in (after, before]; find its second.
-    after = naive.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
+    after = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
     lo, hi = int(after.timestamp()), int(before.timestamp())
     old = datetime.fromtimestamp(lo, zone).utcoffset()
     while hi - lo > 1:
@@ -44,7 +44,7 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
             lo = mid
         else:
             hi = mid
-    return datetime.fromtimestamp(hi, timezone.utc)
+    return datetime.fromtimestamp(hi, UTC)
 
 
 def _handoff(layer: Layer, k: int, zone: ZoneInfo) -> datetime:
@@ -99,7 +99,7 @@ def next_shifts(department: Department, at: datetime) -> list[Shift]:
     """The shift that follows the one covering `at`, per layer."""
     schedule = department.schedule
     return [_layer_shift(schedule, layer, current.until)
-            for layer, current in zip(schedule.layers, shifts_at(department, at))]
+            for layer, current in zip(schedule.layers, shifts_at(department, at), strict=True)]
 
 
 def on_call(department: Department, at: datetime) -> str | None:

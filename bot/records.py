@@ -15,8 +15,9 @@ class Question:
     message_ts: str
     thread_ts: str | None
     text: str
-    source: str            # "dm" or "mention"
+    source: str            # "dm", "mention", "channel", "emoji", "shortcut" or "command"
     is_direct: bool        # True in a DM: replies go to the DM itself, not a thread
+    quote: bool = False    # asked without a message (slash command): the bot quotes it in the DM first
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,6 @@ class Outcome:
     refusal: Refusal | None = None
 
     @classmethod
-    def refused(cls, refusal: Refusal, request: RequestView | None = None) -> "Outcome":
+    def refused(cls, refusal: Refusal, request: RequestView | None = None) -> Outcome:
         """A refusal with the request's current state (e.g. who already claimed it)."""
         return cls(ok=False, request=request, refusal=refusal)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
@@ -50,12 +51,12 @@ def _run(args: argparse.Namespace) -> int:
     except KbError as error:
         print(f"helploop run: the knowledge base in {settings.kb_dir} is invalid:\n{error}", file=sys.stderr)
         return 1
-    scheduler = start_scheduler(helploop.timers, settings.tick_seconds, helploop.kb_source,
-                                settings.kb_reload_seconds)
+    scheduler = start_scheduler(helploop.tick, settings.tick_seconds, helploop.sweep, settings.sweep_seconds,
+                                helploop.kb_source.reload_if_changed, settings.kb_reload_seconds)
     try:
         if settings.slack_app_token:
             logging.getLogger("helploop").info("connecting to Slack in Socket Mode")
-            helploop.serve_socket_mode()
+            helploop.serve_socket_mode(threading.Event())
         else:
             server = Server(helploop.wsgi, host=args.host, port=settings.port)
             logging.getLogger("helploop").info("listening on %s/slack/events (health: /health)", server.url)
@@ -94,12 +95,12 @@ def _kb_test(args: argparse.Namespace) -> int:
 
 
 def _oncall(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from cli import oncalltool
 
     return oncalltool.show(_kb_dir(args), args.department, args.at, args.json, sys.stdout, sys.stderr,
-                           now=datetime.now(timezone.utc))
+                           now=datetime.now(UTC))
 
 
 def _instant(text: str) -> object:

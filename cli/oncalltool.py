@@ -31,7 +31,7 @@ def roster(department: Department, at: datetime) -> dict[str, Any]:
     """One department's on-call state at `at` as the JSON object `helploop oncall --json` prints."""
     zone = ZoneInfo(department.schedule.timezone)
     layers = []
-    for now, nxt in zip(shifts_at(department, at), next_shifts(department, at)):
+    for now, nxt in zip(shifts_at(department, at), next_shifts(department, at), strict=True):
         layers.append({"name": now.layer, **_shift_json(now, zone), "next": _shift_json(nxt, zone)})
     return {"id": department.id, "name": department.name, "timezone": department.schedule.timezone,
             "in_working_hours": in_working_hours(department, at), "layers": layers}
@@ -49,14 +49,14 @@ def _table(department: Department, at: datetime, out: TextIO) -> None:
           f"at {_local(at, zone)}{hours}", file=out)
     header = ("LAYER", "ON CALL", "SINCE", "UNTIL", "NEXT")
     rows = []
-    for now, nxt in zip(shifts_at(department, at), next_shifts(department, at)):
+    for now, nxt in zip(shifts_at(department, at), next_shifts(department, at), strict=True):
         mark = " (override)" if now.override else ""
         nxt_mark = " (override)" if nxt.override else ""
         rows.append((now.layer, f"{now.user_id or '-'}{mark}", _local(now.since, zone), _local(now.until, zone),
                      f"{nxt.user_id or '-'}{nxt_mark} until {_local(nxt.until, zone)}"))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(), file=out)
 
 
 def show(kb_dir: Path, department: str | None, at: datetime | None, as_json: bool, out: TextIO, err: TextIO,

@@ -5,10 +5,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.records import Refusal, RequestView
+from bot.states import Verb, can
+from bot.words import Resolution, Status
 from handlers.action_ids import ActionId
 
 Blocks = list[dict[str, Any]]
+TRIAGE_BUTTONS: list[tuple[Verb, tuple[ActionId, str, str | None]]] = [  # shown when the verb is possible
+    (Verb.CLAIM, (ActionId.CLAIM, "Claim", "primary")),
+    (Verb.RESOLVE, (ActionId.RESOLVE, "Resolve", "primary")),
+    (Verb.UNCLAIM, (ActionId.UNCLAIM, "Unclaim", None)),
+    (Verb.TRANSFER, (ActionId.TRANSFER, "Transfer", None)),
+]
 QUOTE_CHARS = 600  # long questions are cut in previews; the link leads to the whole message
+
+
+def question_quote(request: RequestView) -> str:
+    """The question, quoted back in the DM when it was asked with a command rather than a message."""
+    return f"You asked: “{request.text}”"
 
 
 def answer_message(request: RequestView, answer: str) -> tuple[str, Blocks]:
@@ -41,7 +54,7 @@ def choices_after_none(request: RequestView) -> tuple[str, Blocks]:
 def answer_after_verdict(request: RequestView) -> tuple[str, Blocks]:
     """The KB answer once the employee said whether it helped (buttons gone)."""
     answer = request.answer_text or "(answer)"
-    if request.status == "closed":
+    if request.status == Status.CLOSED:
         note = ":white_check_mark: Marked as solved. Glad it helped!"
     else:
         note = f":arrow_right: Passed to *{request.department_name}*. Someone will follow up here."
@@ -105,9 +118,9 @@ def followup_question(request: RequestView) -> tuple[str, Blocks]:
 def followup_after_verdict(request: RequestView) -> tuple[str, Blocks]:
     """The follow-up question once answered or expired (buttons gone)."""
     question = f"Was “{short(request.text)}” really fixed?"
-    if request.status == "closed" and request.resolution == "confirmed":
+    if request.status == Status.CLOSED and request.resolution == Resolution.CONFIRMED:
         note = ":tada: Thanks for confirming. Glad it's fixed!"
-    elif request.status == "closed":
+    elif request.status == Status.CLOSED:
         note = "No answer, so I've closed this request. Just ask again if it comes back."
     else:
         who = f"<@{request.claimed_by}>" if request.claimed_by else f"*{request.department_name}*"
@@ -136,24 +149,22 @@ def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
 
 
 def _triage_state(request: RequestView) -> tuple[str, list[tuple[ActionId, str, str | None]]]:
-    transfer = (ActionId.TRANSFER, "Transfer", None)
-    work = [(ActionId.RESOLVE, "Resolve", "primary"), (ActionId.UNCLAIM, "Unclaim", None), transfer]
-    if request.status == "escalated":
+    buttons = [button for verb, button in TRIAGE_BUTTONS if can(verb, request.status)]
+    if request.status == Status.ESCALATED:
         again = " (reopened)" if request.reopen_count else ""
-        return f":inbox_tray: Waiting for someone to claim it{again}.", [(ActionId.CLAIM, "Claim", "primary"),
-                                                                           transfer]
-    if request.status == "claimed":
-        return f":raising_hand: Claimed by <@{request.claimed_by}>", work
-    if request.status == "reopened":
+        return f":inbox_tray: Waiting for someone to claim it{again}.", buttons
+    if request.status == Status.CLAIMED:
+        return f":raising_hand: Claimed by <@{request.claimed_by}>", buttons
+    if request.status == Status.REOPENED:
         return (f":warning: Reopened: <@{request.user_id}> says it is not fixed "
-                f"(claimed by <@{request.claimed_by}>)"), work
-    if request.status == "resolved":
-        return f":white_check_mark: Resolved by <@{request.claimed_by}>; follow-up scheduled.", []
-    if request.status == "closed" and request.resolution == "confirmed":
-        return ":lock: Closed: the employee confirmed it's fixed.", []
-    if request.status == "closed":
-        return ":lock: Closed: no answer to the follow-up (unconfirmed).", []
-    return f"Status: {request.status}", []
+                f"(claimed by <@{request.claimed_by}>)"), buttons
+    if request.status == Status.RESOLVED:
+        return f":white_check_mark: Resolved by <@{request.claimed_by}>; follow-up scheduled.", buttons
+    if request.status == Status.CLOSED and request.resolution == Resolution.CONFIRMED:
+        return ":lock: Closed: the employee confirmed it's fixed.", buttons
+    if request.status == Status.CLOSED:
+        return ":lock: Closed: no answer to the follow-up (unconfirmed).", buttons
+    return f"Status: {request.status}", buttons
 
 
 def _quote(text: str) -> str:

@@ -1,6 +1,7 @@
 """More ways to ask: a help channel, an emoji on any message, a message shortcut, the slash command."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -10,13 +11,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.lifecycle import Lifecycle
+from bot.outbox import Outbox
 from bot.records import Question
+from handlers import replies
 from handlers.action_ids import CallbackId
 from handlers.parse import question_from_message
 
 log = logging.getLogger(__name__)
-SORRY = ("Sorry, I couldn't take your request just now because of a problem on my side. "
-         "Please send it again in a minute; if it keeps happening, tell the IT team.")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Intake:
     reactions: frozenset[str] = frozenset({"sos"})
 
 
-def register_intake(app: App, lifecycle: Lifecycle, intake: Intake) -> None:
+def register_intake(app: App, lifecycle: Lifecycle, intake: Intake, outbox: Outbox) -> None:
     """Attach the emoji and message-shortcut listeners (help channels are in the message listener)."""
 
     @app.event("reaction_added")
@@ -41,7 +42,7 @@ def register_intake(app: App, lifecycle: Lifecycle, intake: Intake) -> None:
         requester = message.get("user") or event.get("item_user") or event.get("user", "")
         question = question_from_message(item["channel"], message, requester, "emoji")
         if question:
-            ask(lifecycle, question, client)
+            ask(lifecycle, question)
 
     @app.shortcut(str(CallbackId.ASK))
     def on_ask_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
@@ -51,35 +52,27 @@ def register_intake(app: App, lifecycle: Lifecycle, intake: Intake) -> None:
         message = shortcut.get("message") or {}
         question = question_from_message(channel, message, message.get("user") or invoker, "shortcut")
         if question is None:
-            client.chat_postEphemeral(channel=channel, user=invoker,
-                                      text="That message has no text I can turn into a request.")
+            replies.ephemeral(outbox, channel, invoker, "That message has no text I can turn into a request.")
             return
-        ask(lifecycle, question, client)
+        ask(lifecycle, question)
 
 
-def ask(lifecycle: Lifecycle, question: Question, client: WebClient) -> None:
-    """Hand a question to the domain; if that fails (database down), say so instead of going quiet."""
-    try:
-        lifecycle.ask(question)
-    except Exception:  # Slack was already acked and will not resend: the employee must know
-        log.exception("could not take request %s/%s", question.channel_id, question.message_ts)
-        try:
-            client.chat_postMessage(channel=question.channel_id, text=SORRY,
-                                    thread_ts=None if question.is_direct else (question.thread_ts or question.message_ts))
-        except Exception:
-            log.exception("could not tell %s either", question.user_id)
+def ask(lifecycle: Lifecycle, question: Question) -> None:
+    """Hand a question to the domain (a failure propagates: the inbox tries again, then apologises)."""
+    lifecycle.ask(question)
 
 
-def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, source: str) -> bool:
-    """A question without a message of its own (slash command): quote it in the DM and answer there."""
+def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, source: str, trigger_id: str) -> bool:
+    """A question without a message of its own (slash command): answered in the DM, where the bot quotes it."""
     try:
         channel = client.conversations_open(users=user)["channel"]["id"]
-        posted = client.chat_postMessage(channel=channel, text=f"You asked: “{text}”")
     except SlackApiError as error:
         log.error("could not open a DM with %s: %s", user, error.response.get("error"))
         return False
-    ask(lifecycle, Question(channel_id=channel, user_id=user, message_ts=posted["ts"], thread_ts=None,
-                            text=text, source=source, is_direct=True), client)
+    # The command's trigger id is unique per invocation, so a reprocessed command makes one request.
+    root = "cmd-" + hashlib.sha256(trigger_id.encode()).hexdigest()[:24]
+    ask(lifecycle, Question(channel_id=channel, user_id=user, message_ts=root, thread_ts=None, text=text,
+                            source=source, is_direct=True, quote=True))
     return True
 
 

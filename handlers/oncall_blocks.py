@@ -36,7 +36,7 @@ def department_roster(department: Department, at: datetime) -> str:
     if department.working_hours is not None:
         hours = " · in working hours" if in_working_hours(department, at) else " · outside working hours"
     lines = [f"*{department.name}* (`{department.id}`) · {department.schedule.timezone}{hours}"]
-    for now, nxt in zip(shifts_at(department, at), next_shifts(department, at)):
+    for now, nxt in zip(shifts_at(department, at), next_shifts(department, at), strict=True):
         lines.append(f"• *{now.layer}*: {_who(now)} until {_local(now.until, zone)}, then {_who(nxt)}")
     return "\n".join(lines)
 

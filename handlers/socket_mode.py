@@ -1,23 +1,33 @@
-"""Socket Mode: the same Bolt app fed over Slack's WebSocket instead of HTTP (no public URL needed)."""
+"""Socket Mode: envelopes from Slack's WebSocket take the same way in as HTTP (stored, then acked)."""
 from __future__ import annotations
 
-from typing import Any
+import logging
+import threading
 
-from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.socket_mode.internals import run_bolt_app
-from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+
+from handlers.edge import NotStored, SlackEdge
+
+log = logging.getLogger(__name__)
 
 
-def serve_socket_mode(app: App, app_token: str) -> None:
-    """Connect to Slack with an app-level token (xapp-…) and serve until interrupted."""
-    SocketModeHandler(app, app_token).start()
+def serve_socket_mode(edge: SlackEdge, app_token: str, client: WebClient, stop: threading.Event) -> None:
+    """Connect with an app-level token (xapp-…) and serve until `stop` is set."""
+    socket = SocketModeClient(app_token=app_token, web_client=client)
 
+    def on_request(socket_client: SocketModeClient, request: SocketModeRequest) -> None:
+        try:
+            ack = edge.envelope(request.payload)
+        except NotStored:
+            return  # not acknowledged: Slack sends it again
+        socket_client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id, payload=ack))
 
-def dispatch_envelope(app: App, envelope: dict[str, Any]) -> BoltResponse:
-    """Run one Socket Mode envelope through the app exactly as the Socket Mode handler does."""
-    request = SocketModeRequest.from_dict(envelope)
-    if request is None:
-        raise ValueError(f"not a Socket Mode envelope: {sorted(envelope)}")
-    return run_bolt_app(app, request)
+    socket.socket_mode_request_listeners.append(on_request)
+    socket.connect()
+    try:
+        stop.wait()
+    finally:
+        socket.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kb.errors import KbError, show_path
 from kb.knowledge import KnowledgeBase
@@ -58,30 +59,37 @@ def load_cases(path: Path, kb: KnowledgeBase) -> list[Case]:
         raise KbError([f"{name}: must be a mapping with a 'cases:' list of {{question, expect}}"])
     cases: list[Case] = []
     for i, raw in enumerate(data["cases"]):
-        where = f"{name}: cases[{i}]"
-        if not isinstance(raw, dict):
-            errors.append(f"{where}: must be a mapping with question and expect, got {type(raw).__name__}")
-            continue
-        for key in raw:
-            if key not in _FIELDS:
-                errors.append(f"{where}: unknown field {key!r} (expected question, expect, known_failure)")
-        question, expect = raw.get("question"), raw.get("expect")
-        known = raw.get("known_failure")
-        if known is not None and (not isinstance(known, str) or not known.strip()):
-            errors.append(f"{where}: known_failure must say why, as text")
-        if not isinstance(question, str) or not question.strip():
-            errors.append(f"{where}: question must be a non-empty string")
-        if not isinstance(expect, str) or not expect.strip():
-            errors.append(f"{where}: expect must be an entry id or {ESCALATE!r}")
-        elif expect.strip() != ESCALATE and expect.strip() not in kb.entries:
-            errors.append(f"{where}: expect {expect.strip()!r} is not an entry id of the KB nor {ESCALATE!r}")
-        elif isinstance(question, str) and question.strip():
-            cases.append(Case(i, question.strip(), expect.strip(), known.strip() if isinstance(known, str) else None))
+        case = _case(i, raw, f"{name}: cases[{i}]", kb, errors)
+        if case is not None:
+            cases.append(case)
     if not errors and not cases:
         errors.append(f"{name}: no cases")
     if errors:
         raise KbError(errors)
     return cases
+
+
+def _case(i: int, raw: Any, where: str, kb: KnowledgeBase, errors: list[str]) -> Case | None:
+    """One validated case, or None after appending why it is not one to errors."""
+    if not isinstance(raw, dict):
+        errors.append(f"{where}: must be a mapping with question and expect, got {type(raw).__name__}")
+        return None
+    for key in raw:
+        if key not in _FIELDS:
+            errors.append(f"{where}: unknown field {key!r} (expected question, expect, known_failure)")
+    question, expect = raw.get("question"), raw.get("expect")
+    known = raw.get("known_failure")
+    if known is not None and (not isinstance(known, str) or not known.strip()):
+        errors.append(f"{where}: known_failure must say why, as text")
+    if not isinstance(question, str) or not question.strip():
+        errors.append(f"{where}: question must be a non-empty string")
+    if not isinstance(expect, str) or not expect.strip():
+        errors.append(f"{where}: expect must be an entry id or {ESCALATE!r}")
+    elif expect.strip() != ESCALATE and expect.strip() not in kb.entries:
+        errors.append(f"{where}: expect {expect.strip()!r} is not an entry id of the KB nor {ESCALATE!r}")
+    elif isinstance(question, str) and question.strip():
+        return Case(i, question.strip(), expect.strip(), known.strip() if isinstance(known, str) else None)
+    return None
 
 
 def run_cases(kb: KnowledgeBase, cases: list[Case]) -> list[Outcome]:

@@ -51,7 +51,7 @@ def steals(kb: KnowledgeBase) -> list[Finding]:
     index = kb.index
     folded = [fold(p.text) for p in index.phrasings]
     owners: dict[str, set[int]] = {}
-    for p, text in zip(index.phrasings, folded):
+    for p, text in zip(index.phrasings, folded, strict=True):
         owners.setdefault(text, set()).add(p.entry)
     found: list[Finding] = []
     for pi, p in enumerate(index.phrasings):

@@ -85,19 +85,28 @@ def _load_departments(
 ) -> tuple[dict[str, Department], str, MatchingOverride, list[str] | None]:
     """Return departments, default id, matching override, and declared ids (None if unusable)."""
     name = show_path(path)
-    departments: dict[str, Department] = {}
     if not path.is_file():
         errors.append(f"{name}: file not found (every KB needs a departments.yaml)")
-        return departments, "", MatchingOverride(), None
+        return {}, "", MatchingOverride(), None
     data = _read_yaml(path, errors)
     if data is _FAILED:
-        return departments, "", MatchingOverride(), None
+        return {}, "", MatchingOverride(), None
     if not isinstance(data, dict):
         errors.append(f"{name}: must be a mapping with 'default' and 'departments'")
-        return departments, "", MatchingOverride(), None
+        return {}, "", MatchingOverride(), None
     _unknown(name, data, {"default", "departments", "matching"}, warnings)
+    departments, first_index = _department_list(name, data.get("departments"), errors, warnings)
+    default = _default_department(name, data.get("default"), first_index, errors)
+    matching = _matching(name, data.get("matching"), errors, warnings)
+    # Ids of departments that failed validation still count, so their entries don't cascade errors.
+    return departments, default, matching, list(first_index)
 
-    raw_list = data.get("departments")
+
+def _department_list(
+    name: str, raw_list: Any, errors: list[str], warnings: list[str]
+) -> tuple[dict[str, Department], dict[str, int]]:
+    """Valid departments by id, and the index of every declared id (valid or not) in the list."""
+    departments: dict[str, Department] = {}
     first_index: dict[str, int] = {}
     if not isinstance(raw_list, list) or not raw_list:
         errors.append(f"{name}: departments must be a non-empty list")
@@ -123,28 +132,34 @@ def _load_departments(
             continue
         first_index[dep.id] = i
         departments[dep.id] = dep
+    return departments, first_index
 
-    default = data.get("default")
+
+def _default_department(name: str, default: Any, first_index: dict[str, int], errors: list[str]) -> str:
+    """The default department's id, or "" after reporting why it is unusable."""
     if default is None:
         errors.append(f"{name}: default is required (the department that gets unclaimed questions)")
-        default = ""
-    elif not isinstance(default, str) or default not in first_index:
+        return ""
+    if not isinstance(default, str) or default not in first_index:
         known = ", ".join(first_index) or "none"
         errors.append(f"{name}: default {default!r} is not a department (known: {known})")
-        default = ""
+        return ""
+    return default
 
-    matching = MatchingOverride()
-    if data.get("matching") is not None:
-        if not isinstance(data["matching"], dict):
-            errors.append(f"{name}: matching must be a mapping with min_score and/or min_margin")
-        else:
-            _unknown(f"{name}: matching", data["matching"], {"min_score", "min_margin"}, warnings)
-            try:
-                matching = MatchingOverride.model_validate(data["matching"])
-            except ValidationError as exc:
-                errors.extend(translate(f"{name}: matching", exc))
-    # Ids of departments that failed validation still count, so their entries don't cascade errors.
-    return departments, default, matching, list(first_index)
+
+def _matching(name: str, raw: Any, errors: list[str], warnings: list[str]) -> MatchingOverride:
+    """The KB-wide matching override (empty when absent or invalid)."""
+    if raw is None:
+        return MatchingOverride()
+    if not isinstance(raw, dict):
+        errors.append(f"{name}: matching must be a mapping with min_score and/or min_margin")
+        return MatchingOverride()
+    _unknown(f"{name}: matching", raw, {"min_score", "min_margin"}, warnings)
+    try:
+        return MatchingOverride.model_validate(raw)
+    except ValidationError as exc:
+        errors.extend(translate(f"{name}: matching", exc))
+        return MatchingOverride()
 
 
 def load_kb(kb_dir: Path) -> KnowledgeBase:
@@ -166,36 +181,12 @@ def load_kb(kb_dir: Path) -> KnowledgeBase:
     where: dict[str, str] = {}
     for path in files:
         name = show_path(path)
-        data = _read_yaml(path, errors)
-        if data is _FAILED:
-            continue
-        if not isinstance(data, dict) or "entries" not in data:
-            errors.append(f"{name}: missing top-level 'entries:' list")
-            continue
-        _unknown(name, data, {"entries"}, warnings)
-        raw_entries = data["entries"]
-        if raw_entries is None:
-            raw_entries = []
-        if not isinstance(raw_entries, list):
-            errors.append(f"{name}: entries must be a list, got {type(raw_entries).__name__}")
-            continue
-        if not raw_entries:
-            warnings.append(f"{name}: no entries")
-        for i, raw in enumerate(raw_entries):
-            label = f"{name}: {_label('entries', i, raw)}"
-            if not isinstance(raw, dict):
-                errors.append(f"{label}: must be a mapping, got {type(raw).__name__}")
+        for i, raw in enumerate(_raw_entries(path, errors, warnings)):
+            entry = _entry(name, i, raw, dep_ids, errors, warnings)
+            if entry is None:
                 continue
-            _unknown(label, raw, _ENTRY_FIELDS, warnings)
-            try:
-                entry = Entry.model_validate({**raw, "source": name})
-            except ValidationError as exc:
-                errors.extend(translate(label, exc))
-                continue
-            if dep_ids is not None and entry.department not in dep_ids:
-                known = ", ".join(dep_ids) or "none"
-                errors.append(f"{label}: department {entry.department!r} is not defined in {DEPARTMENTS_FILE} (known: {known})")
             if entry.id in entries:
+                label = f"{name}: {_label('entries', i, raw)}"
                 errors.append(f"{label}: id {entry.id!r} is already used by {where[entry.id]}")
                 continue
             entries[entry.id] = entry
@@ -211,3 +202,43 @@ def load_kb(kb_dir: Path) -> KnowledgeBase:
         override=matching,
     )
 
+
+def _raw_entries(path: Path, errors: list[str], warnings: list[str]) -> list[Any]:
+    """The raw `entries:` list of one entry file ([] after reporting a file that has none)."""
+    name = show_path(path)
+    data = _read_yaml(path, errors)
+    if data is _FAILED:
+        return []
+    if not isinstance(data, dict) or "entries" not in data:
+        errors.append(f"{name}: missing top-level 'entries:' list")
+        return []
+    _unknown(name, data, {"entries"}, warnings)
+    raw_entries = data["entries"]
+    if raw_entries is None:
+        raw_entries = []
+    if not isinstance(raw_entries, list):
+        errors.append(f"{name}: entries must be a list, got {type(raw_entries).__name__}")
+        return []
+    if not raw_entries:
+        warnings.append(f"{name}: no entries")
+    return raw_entries
+
+
+def _entry(
+    name: str, i: int, raw: Any, dep_ids: list[str] | None, errors: list[str], warnings: list[str]
+) -> Entry | None:
+    """One validated entry of file `name` (None after reporting why it is not one)."""
+    label = f"{name}: {_label('entries', i, raw)}"
+    if not isinstance(raw, dict):
+        errors.append(f"{label}: must be a mapping, got {type(raw).__name__}")
+        return None
+    _unknown(label, raw, _ENTRY_FIELDS, warnings)
+    try:
+        entry = Entry.model_validate({**raw, "source": name})
+    except ValidationError as exc:
+        errors.extend(translate(label, exc))
+        return None
+    if dep_ids is not None and entry.department not in dep_ids:
+        known = ", ".join(dep_ids) or "none"
+        errors.append(f"{label}: department {entry.department!r} is not defined in {DEPARTMENTS_FILE} (known: {known})")
+    return entry

@@ -88,35 +88,63 @@ class Scored:
     phrasing: int
 
 
+_Raw = tuple[int, str, frozenset[str], dict[str, frozenset[str]] | None]  # entry, text, terms, accents
+
+
+def _accent_map(pairs: list[tuple[str, str]]) -> dict[str, frozenset[str]] | None:
+    """Folded term -> the accented spellings one phrasing uses, only where they differ (else None)."""
+    # Most phrasings have no diacritics at all, so they carry no accent map.
+    accents: dict[str, set[str]] = {}
+    for folded, accented in pairs:
+        if accented != folded:
+            accents.setdefault(folded, set()).add(accented)
+    for folded, accented in pairs:
+        if folded in accents and accented == folded:
+            accents[folded].add(folded)  # spelled both ways in one phrasing
+    return {t: frozenset(a) for t, a in accents.items()} or None
+
+
+def _tokenize_entries(entries: list[Entry]) -> tuple[list[_Raw], list[set[str]], list[frozenset[str]]]:
+    """Every non-empty phrasing as a _Raw, and per entry: all its terms, and its keyword terms."""
+    raw: list[_Raw] = []
+    entry_terms: list[set[str]] = []
+    entry_keywords: list[frozenset[str]] = []
+    for ei, entry in enumerate(entries):
+        terms_of_entry: set[str] = set()
+        for text in entry.questions:
+            pairs = surface_tokens(text)
+            if not pairs:
+                continue
+            terms = frozenset(f for f, _ in pairs)
+            raw.append((ei, text, terms, _accent_map(pairs)))
+            terms_of_entry.update(terms)
+        kws = frozenset(f for kw in entry.keywords for f, _ in surface_tokens(kw))
+        entry_keywords.append(kws)
+        entry_terms.append(terms_of_entry | kws)
+    return raw, entry_terms, entry_keywords
+
+
+def _deletion_variants(vocab: list[str]) -> dict[str, str | tuple[str, ...]]:
+    """Typo candidates via single-deletion variants (SymSpell style): a lookup is a few dict probes
+    instead of a scan of the vocabulary; rapidfuzz then verifies the edit distance. A variant usually
+    belongs to one word, so it is stored as a str, as a tuple only when shared."""
+    deletes: dict[str, str | tuple[str, ...]] = {}
+    for t in vocab:
+        if len(t) < 4:
+            continue
+        for v in {t[:i] + t[i + 1 :] for i in range(len(t))}:
+            old = deletes.get(v)
+            deletes[v] = t if old is None else (*((old,) if isinstance(old, str) else old), t)
+    return deletes
+
+
 class Index:
     """Inverted index over every phrasing of every entry, built once."""
 
     def __init__(self, entries: Sequence[Entry]) -> None:
         self.entries = list(entries)
         n = len(self.entries)
-        raw: list[tuple[int, str, frozenset[str], dict[str, frozenset[str]] | None]] = []
-        entry_terms: list[set[str]] = []
-        self.entry_keywords: list[frozenset[str]] = []
-        for ei, entry in enumerate(self.entries):
-            terms_of_entry: set[str] = set()
-            for text in entry.questions:
-                pairs = surface_tokens(text)
-                if not pairs:
-                    continue
-                terms = frozenset(f for f, _ in pairs)
-                # Most phrasings have no diacritics at all, so they carry no accent map.
-                accents: dict[str, set[str]] = {}
-                for folded, accented in pairs:
-                    if accented != folded:
-                        accents.setdefault(folded, set()).add(accented)
-                for folded, accented in pairs:
-                    if folded in accents and accented == folded:
-                        accents[folded].add(folded)  # spelled both ways in one phrasing
-                raw.append((ei, text, terms, {t: frozenset(a) for t, a in accents.items()} or None))
-                terms_of_entry.update(terms)
-            kws = frozenset(f for kw in entry.keywords for f, _ in surface_tokens(kw))
-            self.entry_keywords.append(kws)
-            entry_terms.append(terms_of_entry | kws)
+        raw, entry_terms, self.entry_keywords = _tokenize_entries(self.entries)
 
         # Entry-level document frequency: a word repeated across one entry's phrasings is its
         # signature, not a common word.
@@ -139,31 +167,23 @@ class Index:
         self.entry_phrasings: list[list[int]] = [[] for _ in range(n)]
         for pi, p in enumerate(self.phrasings):
             self.entry_phrasings[p.entry].append(pi)
-        # Per-entry centroid (idf x share of the entry's phrasings using the term), unit length:
-        # votes across all phrasings, which a single nearest phrasing cannot do.
-        self.centroids: list[dict[str, float]] = []
-        for ei in range(n):
-            counts: dict[str, float] = {}
-            for pi in self.entry_phrasings[ei]:
-                for t in self.phrasings[pi].terms:
-                    counts[t] = counts.get(t, 0.0) + 1.0
-            for t in self.entry_keywords[ei]:
-                counts[t] = counts.get(t, 0.0) + 1.0
-            vec = {t: self.idf[t] * c for t, c in counts.items()}
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            self.centroids.append({t: v / norm for t, v in vec.items()})
+        self.centroids: list[dict[str, float]] = [self._centroid(ei) for ei in range(n)]
         self.sorted_vocab = sorted(df)
-        # Typo candidates via single-deletion variants (SymSpell style): a lookup is a few dict
-        # probes instead of a scan of the vocabulary; rapidfuzz then verifies the edit distance.
-        # A variant usually belongs to one word, so it is stored as a str, as a tuple only when shared.
-        self.deletes: dict[str, str | tuple[str, ...]] = {}
-        for t in self.sorted_vocab:
-            if len(t) < 4:
-                continue
-            for v in {t[:i] + t[i + 1 :] for i in range(len(t))}:
-                old = self.deletes.get(v)
-                self.deletes[v] = t if old is None else (*((old,) if isinstance(old, str) else old), t)
+        self.deletes = _deletion_variants(self.sorted_vocab)
         self._expansions: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def _centroid(self, ei: int) -> dict[str, float]:
+        """Entry ei's centroid (idf x share of the entry's phrasings using the term), unit length:
+        votes across all phrasings, which a single nearest phrasing cannot do."""
+        counts: dict[str, float] = {}
+        for pi in self.entry_phrasings[ei]:
+            for t in self.phrasings[pi].terms:
+                counts[t] = counts.get(t, 0.0) + 1.0
+        for t in self.entry_keywords[ei]:
+            counts[t] = counts.get(t, 0.0) + 1.0
+        vec = {t: self.idf[t] * c for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
 
     # -- query side -------------------------------------------------------------------------
 
@@ -176,38 +196,45 @@ class Index:
         if token in self.idf:
             found[token] = 1.0
         if len(token) >= 4:
-            # Typos: optimal string alignment counts a swapped pair of letters as one edit.
-            max_edits = 1 if len(token) <= 6 else 2
-            variants = {token[:i] + token[i + 1 :] for i in range(len(token))}
-            if max_edits == 2:
-                variants |= {v[:i] + v[i + 1 :] for v in variants for i in range(len(v))}
-            pool: set[str] = set()
-            for key in (token, *variants):
-                hit = self.deletes.get(key)
-                if hit is not None:
-                    pool.update((hit,) if isinstance(hit, str) else hit)
-                if key in self.idf and len(key) >= 4:
-                    pool.add(key)
-            pool.discard(token)  # sorted below: set order varies with PYTHONHASHSEED, ties must not
-            for term, dist, _ in process.extract(token, sorted(pool), scorer=OSA.distance, score_cutoff=max_edits, limit=4):
-                if dist >= 2 and term[0] != token[0]:
-                    continue  # two edits *and* a different first letter is too loose
-                found.setdefault(term, 1.0 - dist / max(len(term), len(token)))
-            # Inflections: "reset" ~ "resetting", "printers" ~ "printer".
-            lo = bisect.bisect_left(self.sorted_vocab, token)
-            for term in self.sorted_vocab[lo : lo + 8]:
-                if not term.startswith(token):
-                    break
-                if term != token and len(term) - len(token) <= 4:
-                    found.setdefault(term, PREFIX_SIM)
-            for k in range(max(4, len(token) - 4), len(token)):
-                if token[:k] in self.idf:
-                    found.setdefault(token[:k], PREFIX_SIM)
+            self._typos(token, found)
+            self._prefixes(token, found)
             self._stems(token, found)
         result = tuple(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:4])
         if len(self._expansions) < 50_000:  # bounded: queries are user input
             self._expansions[token] = result
         return result
+
+    def _typos(self, token: str, found: dict[str, float]) -> None:
+        """Add vocabulary words one edit (two for a long token) away; optimal string alignment counts a
+        swapped pair of letters as one edit."""
+        max_edits = 1 if len(token) <= 6 else 2
+        variants = {token[:i] + token[i + 1 :] for i in range(len(token))}
+        if max_edits == 2:
+            variants |= {v[:i] + v[i + 1 :] for v in variants for i in range(len(v))}
+        pool: set[str] = set()
+        for key in (token, *variants):
+            hit = self.deletes.get(key)
+            if hit is not None:
+                pool.update((hit,) if isinstance(hit, str) else hit)
+            if key in self.idf and len(key) >= 4:
+                pool.add(key)
+        pool.discard(token)  # sorted below: set order varies with PYTHONHASHSEED, ties must not
+        for term, dist, _ in process.extract(token, sorted(pool), scorer=OSA.distance, score_cutoff=max_edits, limit=4):
+            if dist >= 2 and term[0] != token[0]:
+                continue  # two edits *and* a different first letter is too loose
+            found.setdefault(term, 1.0 - dist / max(len(term), len(token)))
+
+    def _prefixes(self, token: str, found: dict[str, float]) -> None:
+        """Add inflections by prefix: "reset" ~ "resetting", "printers" ~ "printer"."""
+        lo = bisect.bisect_left(self.sorted_vocab, token)
+        for term in self.sorted_vocab[lo : lo + 8]:
+            if not term.startswith(token):
+                break
+            if term != token and len(term) - len(token) <= 4:
+                found.setdefault(term, PREFIX_SIM)
+        for k in range(max(4, len(token) - 4), len(token)):
+            if token[:k] in self.idf:
+                found.setdefault(token[:k], PREFIX_SIM)
 
     def _stems(self, token: str, found: dict[str, float]) -> None:
         """Add vocabulary words sharing a long prefix with token, or with token minus a verb prefix."""
@@ -299,6 +326,10 @@ class Index:
                 matched += tok.weight * best
                 if best_term and covered.get(best_term, 0.0) < term_sim:
                     covered[best_term] = term_sim
+        return self._blend(total, matched, covered, p)
+
+    def _blend(self, total: float, matched: float, covered: dict[str, float], p: _Phrasing) -> float:
+        """Score 0-100 from the query's weight (total, matched) and the phrasing's terms the query covers."""
         if not total or not matched:
             return 0.0
         q_cov = matched / total

@@ -256,29 +256,43 @@ def schedule_problems(staff: list[str], oncall: OnCall | None, escalation: Escal
     """Cross-field problems of a valid schedule (field path first, as the loader prints them)."""
     problems: list[str] = []
     if oncall is not None:
-        seen: dict[str, int] = {}
-        for i, layer in enumerate(oncall.layers):
-            if layer.name in seen:
-                first = seen[layer.name]
-                problems.append(f"oncall.layers[{i}].name: {layer.name!r} is already used by layers[{first}]")
-            seen.setdefault(layer.name, i)
-            for member in layer.members:
-                if member not in staff:
-                    problems.append(f"oncall.layers[{i}].members: {member} is not on the staff list")
-        spans: dict[str, list[tuple[int, Override]]] = {}
-        for i, override in enumerate(oncall.overrides):
-            where = f"oncall.overrides[{i}]"
-            if override.layer not in seen:
-                problems.append(f"{where}.layer: {override.layer!r} is not a layer (known: {', '.join(seen)})")
-            if override.user not in staff:
-                problems.append(f"{where}.user: {override.user} is not on the staff list")
-            for j, other in spans.get(override.layer, []):
-                if override.start < other.end and other.start < override.end:
-                    problems.append(f"{where}: overlaps overrides[{j}] on layer {override.layer}")
-            spans.setdefault(override.layer, []).append((i, override))
+        problems += _layer_problems(staff, oncall)
+        problems += _override_problems(staff, oncall)
     layers = len(oncall.layers) if oncall is not None else 1
     if escalation is not None and "backup" in escalation.steps and layers < 2:
         problems.append("escalation.steps: backup needs a second oncall layer (primary, then backup)")
+    return problems
+
+
+def _layer_problems(staff: list[str], oncall: OnCall) -> list[str]:
+    """Repeated layer names and layer members who are not on the staff list."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for i, layer in enumerate(oncall.layers):
+        if layer.name in seen:
+            problems.append(f"oncall.layers[{i}].name: {layer.name!r} is already used by layers[{seen[layer.name]}]")
+        seen.setdefault(layer.name, i)
+        for member in layer.members:
+            if member not in staff:
+                problems.append(f"oncall.layers[{i}].members: {member} is not on the staff list")
+    return problems
+
+
+def _override_problems(staff: list[str], oncall: OnCall) -> list[str]:
+    """Overrides of an unknown layer, by someone off the staff list, or overlapping another on one layer."""
+    problems: list[str] = []
+    names = list(dict.fromkeys(layer.name for layer in oncall.layers))
+    spans: dict[str, list[tuple[int, Override]]] = {}
+    for i, override in enumerate(oncall.overrides):
+        where = f"oncall.overrides[{i}]"
+        if override.layer not in names:
+            problems.append(f"{where}.layer: {override.layer!r} is not a layer (known: {', '.join(names)})")
+        if override.user not in staff:
+            problems.append(f"{where}.user: {override.user} is not on the staff list")
+        for j, other in spans.get(override.layer, []):
+            if override.start < other.end and other.start < override.end:
+                problems.append(f"{where}: overlaps overrides[{j}] on layer {override.layer}")
+        spans.setdefault(override.layer, []).append((i, override))
     return problems
 
 

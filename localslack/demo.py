@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -24,7 +24,7 @@ from storage import queries
 
 MENTION = re.compile(r"<@([A-Z0-9]+)>")
 SECRET = "demo-signing-secret"
-START = datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc)  # Monday, 09:30 in Warsaw
+START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # Monday, 09:30 in Warsaw
 PEOPLE = {"U0HLEMP": "Ewa (employee)", "U0HLLAN": "Lan (employee)", "U0HLTOM": "Tom (employee)",
           "U0HLANNA": "Anna (IT)", "U0HLPIOTR": "Piotr (IT)", "U0HLMINH": "Minh (IT)",
           "U0HLKASIA": "Kasia (IT)", "U0HLMAGDA": "Magda (HR)", "U0HLMAREK": "Marek (Finance)",
@@ -66,7 +66,7 @@ class Demo:
 
     def request(self, channel: str, ts: str):
         """The request stored for a message."""
-        with self.app.desk.sessions.begin() as session:
+        with self.app.sessions.begin() as session:
             return queries.find_request(session, channel, ts)
 
     def click(self, who: str, label: str, action: str, request, channel: str, ts: str | None) -> None:
@@ -98,7 +98,7 @@ def run_demo(kb_dir: Path | None = None, out: TextIO | None = None) -> int:
                             kb_dir=kb_dir or EXAMPLE_KB_DIR)
         app = build(settings, clock=clock)
         server = Server(app.wsgi).start()
-        scheduler = start_scheduler(app.timers, tick_seconds=0.1)
+        scheduler = start_scheduler(app.tick, 0.1, app.sweep, 0.1)
         try:
             print(f"helploop demo: app on {server.url}/slack/events, stand-in Slack Web API on "
                   f"{slack.base_url}, database {settings.database_url}, KB {settings.kb_dir} "
@@ -195,4 +195,4 @@ def _unclaimed_then_transferred(demo: Demo) -> None:
 
 def _print_metrics(demo: Demo) -> None:
     demo.say("Service metrics (what `helploop metrics` prints for this database)")
-    print(render_metrics(compute(demo.app.desk.sessions)), file=demo.out)
+    print(render_metrics(compute(demo.app.sessions)), file=demo.out)

@@ -7,20 +7,31 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.delete", "response_url")
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks")
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "chat.postMessage": ("channel",), "chat.update": ("channel", "ts"), "chat.postEphemeral": ("channel", "user"),
     "chat.getPermalink": ("channel", "message_ts"), "users.info": ("user",), "views.open": ("trigger_id", "view"),
     "views.update": ("view",), "reactions.add": ("channel", "timestamp", "name"),
-    "conversations.replies": ("channel", "ts"),
+    "conversations.replies": ("channel", "ts"), "chat.delete": ("channel", "ts"),
+    "views.publish": ("user_id", "view"),
+}
+# Web API method -> LocalSlack handler (each takes the method name and the decoded arguments).
+_ROUTES = {
+    "chat.postMessage": "_chat", "chat.postEphemeral": "_chat", "chat.update": "_chat", "chat.delete": "_delete",
+    "views.open": "_view", "views.update": "_view", "views.publish": "_publish", "users.info": "_user",
+    "conversations.open": "_open", "conversations.history": "_history", "conversations.replies": "_history",
+    "chat.getPermalink": "_permalink", "auth.test": "_auth", "reactions.add": "_ok", "response_url": "_ok",
 }
 
 
@@ -39,6 +50,27 @@ class Call:
     def ok(self) -> bool:
         """True when the fake Slack answered ok."""
         return bool(self.response.get("ok"))
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One injected failure: a Slack error (ok:false), or a bare HTTP error status from a proxy in front."""
+
+    error: str
+    retry_after: int
+    http_status: int | None
+
+    def recorded(self) -> dict[str, Any]:
+        """What the Call records as the response."""
+        return {"ok": False, "error": self.error, **({"http_status": self.http_status} if self.http_status else {})}
+
+    def answer(self) -> tuple[int, dict[str, str], dict[str, Any] | str]:
+        """Status, headers and body the client receives."""
+        status = self.http_status or (429 if self.error == "ratelimited" else 200)
+        headers = {"Retry-After": str(self.retry_after)} if status == 429 else {}
+        # A proxy's error page is not Slack JSON; clients must cope with an undecodable body.
+        body = HTTPStatus(status).phrase if self.http_status else {"ok": False, "error": self.error}
+        return status, headers, body
 
 
 class Gate(threading.Event):
@@ -81,11 +113,13 @@ class LocalSlack:
         self._ids = itertools.count(1)
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._views: dict[str, dict[str, Any]] = {}
+        self._homes: dict[str, dict[str, Any]] = {}
         self._hooks: dict[str, str] = {}
         self._delays: dict[str | None, float] = {}
         self._gates: dict[str, Gate] = {}
         self._all_gates: list[Gate] = []
-        self._fails: dict[str, list[Any]] = {}
+        self._fails: dict[str, list[_Failure]] = {}
+        self._slow: dict[str, list[float]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -151,13 +185,18 @@ class LocalSlack:
         with self._cond:
             self._messages[(channel, ts)] = message
 
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The App Home view last published for `user_id` (views.publish), or None."""
+        with self._cond:
+            return self._homes.get(user_id)
+
     def calls(self, method: str | None = None) -> list[Call]:
         """Recorded calls (in completion order), optionally only one method."""
         with self._cond:
             return [c for c in self._calls if method is None or c.method == method]
 
     def messages(self) -> list[Call]:
-        """postMessage/update/postEphemeral/response_url calls in order."""
+        """postMessage/update/postEphemeral/delete/response_url calls in order."""
         return [c for c in self.calls() if c.method in MESSAGE_METHODS]
 
     def clear(self) -> None:
@@ -188,36 +227,44 @@ class LocalSlack:
         self._all_gates.append(gate)
         return gate
 
-    def fail(self, method: str, error: str = "ratelimited", times: int = 1, retry_after: int = 1) -> None:
-        """Answer the next `times` calls to `method` with ok:false (ratelimited: HTTP 429 + Retry-After)."""
-        self._fails.setdefault(method, []).extend([(error, retry_after)] * times)
+    def fail(self, method: str, error: str | None = None, times: int = 1, retry_after: int = 1,
+             http_status: int | None = None) -> None:
+        """Next `times` calls to `method` fail with no effect: ok:false `error`, or an `http_status` error page."""
+        if http_status is not None and not 400 <= http_status < 600:
+            raise ValueError(f"http_status must be an HTTP error status, not {http_status}")
+        failure = _Failure(error or (f"http_{http_status}" if http_status else "ratelimited"), retry_after, http_status)
+        with self._cond:
+            self._fails.setdefault(method, []).extend([failure] * times)
+
+    def slow(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls to `method` take effect at once but are answered only after `seconds`."""
+        with self._cond:
+            self._slow.setdefault(method, []).extend([seconds] * times)
 
     # --- request handling ------------------------------------------------------------------
     def _handle(self, method: str, args: dict[str, Any], token: str | None,
-                target: str | None = None) -> tuple[int, dict[str, str], dict[str, Any]]:
+                target: str | None = None) -> tuple[int, dict[str, str], dict[str, Any] | str]:
         gate = self._gates.get(method)
         if gate is not None:
             gate._pass()
         pause = self._delays.get(method, self._delays.get(None, 0))
         if pause:
             time.sleep(pause)
-        status, headers = 200, {}
         with self._cond:
-            pending = self._fails.get(method)
-            failure = pending.pop(0) if pending else None
+            failure = _pop(self._fails, method)
+            lag = _pop(self._slow, method)
         if failure is not None:
-            resp: dict[str, Any] = {"ok": False, "error": failure[0]}
-            if failure[0] == "ratelimited":
-                status, headers = 429, {"Retry-After": str(failure[1])}
-        elif method != "response_url" and not token:
-            resp = {"ok": False, "error": "not_authed"}
+            resp, answer = failure.recorded(), failure.answer()
         else:
             with self._cond:
-                resp = self._respond(method, args)
+                resp = self._respond(method, args, token)
+            answer = 200, {}, resp
         with self._cond:
             self._calls.append(Call(method, args, time.time(), resp, token, target))
             self._cond.notify_all()
-        return status, headers, resp
+        if lag:  # after recording: the call took effect, only the answer is late (client-side timeout)
+            time.sleep(lag)
+        return answer
 
     def _next_ts(self) -> str:
         n = next(self._ts)
@@ -226,60 +273,84 @@ class LocalSlack:
     def _channel(self, channel: str) -> str:
         return "D" + channel if channel[:1] in ("U", "W") else channel
 
-    def _respond(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+    def _respond(self, method: str, a: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if method != "response_url" and not token:
+            return {"ok": False, "error": "not_authed"}
         missing = [k for k in _REQUIRED.get(method, ()) if not a.get(k)]
         if missing:
             return {"ok": False, "error": "invalid_arguments", "missing": missing}
-        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-            return self._chat(method, a)
-        if method in ("views.open", "views.update"):
-            vid = f"V0HL{next(self._ids):06d}" if method == "views.open" else str(a.get("view_id"))
-            if method == "views.update" and vid not in self._views or not isinstance(a["view"], dict):
-                return {"ok": False, "error": "not_found" if isinstance(a["view"], dict) else "invalid_arguments"}
-            self._views[vid] = {**a["view"], "id": vid, "team_id": self.team_id, "state": {"values": {}},
-                                "hash": f"{time.time():.6f}", "bot_id": self.bot_id}
-            return {"ok": True, "view": self._views[vid]}
-        if method == "users.info":
-            u = self.users.get(str(a["user"]))
-            if u is None:
-                return {"ok": False, "error": "user_not_found"}
-            offset = datetime.now(ZoneInfo(u["tz"])).utcoffset()
-            return {"ok": True, "user": {"team_id": self.team_id, "name": u["real_name"].lower().replace(" ", "."),
-                                         "deleted": False, "is_bot": False, "tz_label": u["tz"],
-                                         "tz_offset": int(offset.total_seconds()) if offset else 0,
-                                         "profile": {"real_name": u["real_name"], "display_name": u["real_name"]},
-                                         **u}}
-        if method == "conversations.open":
-            users = [u for u in str(a.get("users", "")).split(",") if u]
-            if not users and not a.get("channel"):
-                return {"ok": False, "error": "users_list_not_supplied"}
-            cid = a.get("channel") or ("D" + users[0] if len(users) == 1 else "G" + "".join(users)[:20])
-            return {"ok": True, "channel": {"id": cid, "is_im": cid.startswith("D")}}
-        if method == "chat.getPermalink":
-            p = f"{a['channel']}/p{str(a['message_ts']).replace('.', '')}"
-            return {"ok": True, "channel": a["channel"], "permalink": f"https://example.slack.com/archives/{p}"}
-        if method == "auth.test":
-            return {"ok": True, "url": "https://example.slack.com/", "team": self.team, "user": "helploop",
-                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
-                    "is_enterprise_install": False}
-        if method in ("conversations.history", "conversations.replies"):
-            return self._history(method, a)
-        if method in ("reactions.add", "response_url"):
-            return {"ok": True}
-        return {"ok": False, "error": "unknown_method"}
+        route = _ROUTES.get(method)
+        if route is None:
+            return {"ok": False, "error": "unknown_method"}
+        return getattr(self, route)(method, a)
+
+    def _ok(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    def _auth(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://example.slack.com/", "team": self.team, "user": "helploop",
+                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+                "is_enterprise_install": False}
+
+    def _user(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        u = self.users.get(str(a["user"]))
+        if u is None:
+            return {"ok": False, "error": "user_not_found"}
+        offset = datetime.now(ZoneInfo(u["tz"])).utcoffset()
+        return {"ok": True, "user": {"team_id": self.team_id, "name": u["real_name"].lower().replace(" ", "."),
+                                     "deleted": False, "is_bot": False, "tz_label": u["tz"],
+                                     "tz_offset": int(offset.total_seconds()) if offset else 0,
+                                     "profile": {"real_name": u["real_name"], "display_name": u["real_name"]},
+                                     **u}}
+
+    def _open(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        users = [u for u in str(a.get("users", "")).split(",") if u]
+        if not users and not a.get("channel"):
+            return {"ok": False, "error": "users_list_not_supplied"}
+        cid = a.get("channel") or (self._channel(users[0]) if len(users) == 1 else "G" + "".join(users)[:20])
+        return {"ok": True, "channel": {"id": cid, "is_im": cid.startswith("D")}}
+
+    def _permalink(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        p = f"{a['channel']}/p{str(a['message_ts']).replace('.', '')}"
+        return {"ok": True, "channel": a["channel"], "permalink": f"https://example.slack.com/archives/{p}"}
+
+    def _view(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        vid = f"V0HL{next(self._ids):06d}" if method == "views.open" else str(a.get("view_id"))
+        if not isinstance(a["view"], dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        if method == "views.update" and vid not in self._views:
+            return {"ok": False, "error": "not_found"}
+        self._views[vid] = self._stored_view(vid, a["view"])
+        return {"ok": True, "view": self._views[vid]}
+
+    def _publish(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        view, user = a["view"], str(a["user_id"])
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        # Slack keeps one Home view per user: republishing replaces it under the same id.
+        vid = self._homes[user]["id"] if user in self._homes else f"V0HL{next(self._ids):06d}"
+        self._homes[user] = self._stored_view(vid, view)
+        return {"ok": True, "view": self._homes[user]}
+
+    def _stored_view(self, vid: str, view: dict[str, Any]) -> dict[str, Any]:
+        return {**view, "id": vid, "team_id": self.team_id, "state": {"values": {}}, "hash": f"{time.time():.6f}",
+                "bot_id": self.bot_id}
 
     def _history(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
         channel = str(a.get("channel") or "")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        stored = [m for (c, _), m in self._messages.items() if c == channel]
         if method == "conversations.replies":
-            root = str(a.get("ts") or "")
-            found = [m for (c, ts), m in self._messages.items() if c == channel and (m.get("thread_ts") or ts) == root]
-        else:
-            latest = str(a.get("latest") or "")
-            found = [m for (c, ts), m in self._messages.items() if c == channel and (not latest or ts == latest)]
-        found.sort(key=lambda m: float(m["ts"]))
-        return {"ok": True, "messages": found[: int(a.get("limit") or 100)], "has_more": False}
+            root = str(a["ts"])
+            found = sorted((m for m in stored if root in (m["ts"], m.get("thread_ts"))), key=_ts_key)
+        else:  # replies stay in their thread; a root carries thread_ts == ts once it has replies
+            found = sorted((m for m in stored if (m.get("thread_ts") or m["ts"]) == m["ts"]), key=_ts_key, reverse=True)
+        found = [m for m in found if _in_window(m["ts"], a)]
+        limit = int(a.get("limit") or 0) or 100
+        metadata = _truthy(a.get("include_all_metadata"))
+        shown = [m if metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]]
+        return {"ok": True, "messages": shown, "has_more": len(found) > limit}
 
     def _chat(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
         if not (a.get("text") or a.get("blocks") or a.get("attachments")):
@@ -300,30 +371,69 @@ class LocalSlack:
         self._messages[(channel, msg["ts"])] = msg
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
+    def _delete(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        key = (self._channel(str(a["channel"])), str(a["ts"]))
+        if self._messages.pop(key, None) is None:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
     # --- transcript ------------------------------------------------------------------------
     def transcript(self) -> list[str]:
         """Readable lines, one message per entry (continuation lines indented)."""
         out: list[str] = []
+        said: dict[tuple[str, str], dict[str, Any]] = {}  # what each bot message last said, shown on chat.delete
         for c in self.messages():
             a = c.args
-            if c.method == "response_url":
-                ephemeral = a.get("response_type") == "ephemeral"
-                where = "(ephemeral: only they see it)" if ephemeral else f"<- {self._hooks.get(c.target or '', c.target)}"
-                where += " (replaces original)" if a.get("replace_original") in (True, "true") else ""
-            else:
-                ch = str(c.response.get("channel") or self._channel(str(a.get("channel", "?"))))
-                where = f"DM {ch}" if ch.startswith("D") else f"#{ch}"
-                if c.method == "chat.postEphemeral":
-                    where += f" (only @{a.get('user')} sees)"
-                if a.get("thread_ts"):
-                    where += " (thread)"
-            tag = "[bot] (edited)" if c.method == "chat.update" else "[bot]"
+            if c.method == "chat.delete":
+                a = said.get(self._message_key(c), {**a, "text": f"message {a.get('ts')}"})
+            elif c.ok and c.method in ("chat.postMessage", "chat.update"):
+                said[self._message_key(c)] = {**said.get(self._message_key(c), {}), **a}
+            tag = {"chat.update": "[bot] (edited)", "chat.delete": "[bot] (deleted)"}.get(c.method, "[bot]")
             lines = render_message(a) or [""]
             if not c.ok:
                 lines[-1] += f"  !! failed: {c.response.get('error')}"
-            out.append(f"{where}  {tag} {lines[0]}")
+            out.append(f"{self._where(c, a)}  {tag} {lines[0]}")
             out.extend("      " + line for line in lines[1:])
         return out
+
+    def _message_key(self, c: Call) -> tuple[str, str]:
+        channel = c.response.get("channel") or self._channel(str(c.args.get("channel", "?")))
+        return str(channel), str(c.response.get("ts") or c.args.get("ts"))
+
+    def _where(self, c: Call, a: dict[str, Any]) -> str:
+        if c.method == "response_url":
+            ephemeral = a.get("response_type") == "ephemeral"
+            where = "(ephemeral: only they see it)" if ephemeral else f"<- {self._hooks.get(c.target or '', c.target)}"
+            return where + (" (replaces original)" if a.get("replace_original") in (True, "true") else "")
+        ch = str(c.response.get("channel") or self._channel(str(a.get("channel", "?"))))
+        where = f"DM {ch}" if ch.startswith("D") else f"#{ch}"
+        if c.method == "chat.postEphemeral":
+            where += f" (only @{a.get('user')} sees)"
+        return where + (" (thread)" if a.get("thread_ts") else "")
+
+
+def _pop(queues: dict[str, list[Any]], method: str) -> Any:
+    """Take the next queued fault for `method` (None when none is left); call under the lock."""
+    pending = queues.get(method)
+    return pending.pop(0) if pending else None
+
+
+def _ts_key(message: dict[str, Any]) -> Decimal:
+    # Decimal, not float: a float cannot tell 1700000000.000100 from its neighbours reliably.
+    return Decimal(message["ts"])
+
+
+def _truthy(value: Any) -> bool:
+    """Slack's boolean arguments arrive as True, "true" or "1" (slack_sdk sends "1")."""
+    return str(value).lower() in ("true", "1")
+
+
+def _in_window(ts: str, a: dict[str, Any]) -> bool:
+    """Whether `ts` lies between the request's `oldest` and `latest` (exclusive unless `inclusive`)."""
+    t, inclusive, oldest, latest = Decimal(ts), _truthy(a.get("inclusive")), a.get("oldest"), a.get("latest")
+    above = not oldest or t > Decimal(str(oldest)) or (inclusive and t == Decimal(str(oldest)))
+    below = not latest or t < Decimal(str(latest)) or (inclusive and t == Decimal(str(latest)))
+    return bool(above and below)
 
 
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
@@ -400,12 +510,16 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, {}, {"ok": False, "error": "not_found"})
 
-    def _send(self, status: int, headers: dict[str, str], body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+    def _send(self, status: int, headers: dict[str, str], body: dict[str, Any] | str) -> None:
+        is_json = isinstance(body, dict)
+        data = json.dumps(body).encode() if is_json else str(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", f"{'application/json' if is_json else 'text/plain'}; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting (see LocalSlack.slow); nothing to answer

@@ -1,19 +1,29 @@
 """Engine and session factory; SQLite is tuned so concurrent writers queue instead of failing."""
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for a SQLAlchemy URL (sqlite:///file.db or postgresql+psycopg://...)."""
+def make_engine(url: str, timeout_seconds: float = 30.0) -> Engine:
+    """An engine for a SQLAlchemy URL (sqlite:///file.db or postgresql+psycopg://...).
+
+    No statement, lock wait or wait for a pooled connection lasts longer than `timeout_seconds`: a
+    stalled database makes the caller fail fast instead of holding its thread.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _tune_sqlite(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout_seconds},
+                               pool_timeout=timeout_seconds)
+        _tune_sqlite(engine, timeout_seconds)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    millis = int(timeout_seconds * 1000)
+    given = make_url(url).query.get("options", "")  # e.g. a search_path: keep it, add the timeouts
+    options = " ".join(filter(None, [given if isinstance(given, str) else " ".join(given),
+                                     f"-c statement_timeout={millis} -c lock_timeout={millis}"]))
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=timeout_seconds,
+                         connect_args={"options": options, "connect_timeout": max(1, int(timeout_seconds))})
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
@@ -21,7 +31,7 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, timeout_seconds: float) -> None:
     # pysqlite's own BEGIN is deferred, so two writers that both read first deadlock with
     # "database is locked"; taking the write lock at BEGIN makes them wait for each other.
     @event.listens_for(engine, "connect")
@@ -29,7 +39,7 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

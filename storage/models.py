@@ -1,10 +1,13 @@
-"""Typed SQLAlchemy models: requests, their audit trail, and timers."""
+"""Typed SQLAlchemy models: requests, their audit trail, timers, the Slack inbox and the outbox.
+
+Status and kind columns hold the domain's words (bot.words) as plain strings; storage does not know them.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -12,37 +15,6 @@ from storage.types import UTCDateTime
 
 class Base(DeclarativeBase):
     """Declarative base for every helploop table."""
-
-
-class Status(StrEnum):
-    """Where a request is in its lifecycle."""
-
-    ANSWERED = "answered"      # a KB answer was offered; waiting for the employee's verdict
-    SUGGESTED = "suggested"    # 2-3 close KB entries were offered ("Did you mean …?"); waiting for a pick
-    ESCALATED = "escalated"    # waiting in a triage channel for someone to claim it
-    CLAIMED = "claimed"        # a staff member is on it
-    REOPENED = "reopened"      # the employee said "not fixed"; back with the claimer
-    RESOLVED = "resolved"      # staff resolved it; follow-up pending or asked
-    CLOSED = "closed"          # final; see Resolution
-
-
-class Resolution(StrEnum):
-    """How a closed request ended."""
-
-    SELF_SERVED = "self_served"
-    CONFIRMED = "confirmed"
-    UNCONFIRMED = "unconfirmed"
-
-
-class TimerKind(StrEnum):
-    """What a timer does when it is due."""
-
-    FOLLOWUP = "followup"
-    FOLLOWUP_EXPIRY = "followup_expiry"
-    TRIAGE_RETRY = "triage_retry"  # the triage post failed; try again so no escalation is lost
-    ANSWER_RETRY = "answer_retry"  # the KB answer could not be posted; try again
-    ESCALATION_STEP = "escalation_step"  # unclaimed past the ack timeout: page the next step
-    STALE_CLAIM = "stale_claim"  # claimed but untouched for too long: remind the claimer
 
 
 class TimerState(StrEnum):
@@ -122,4 +94,75 @@ class Timer(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeliveryState(StrEnum):
+    """Outbox progress; SENDING rows carry a lease so a crashed sender's rows are sent again."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"    # nothing left to do (e.g. an edit of a message that was never posted)
+    FAILED = "failed"      # given up after the retry budget; audited and reported
+
+
+class Delivery(Base):
+    """One Slack write (post, update, DM, ephemeral, views.publish…), written in the same
+    transaction as the state change that causes it and sent by the dispatcher after the commit."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_state_due", "state", "due_at"),
+        Index("ix_deliveries_order", "order_key", "id"),
+        Index("ix_deliveries_request_purpose", "request_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int | None] = mapped_column(Integer, index=False)
+    order_key: Mapped[str] = mapped_column(String(64))  # deliveries with one key go out one by one, in id order
+    method: Mapped[str] = mapped_column(String(32))
+    args: Mapped[str] = mapped_column(Text)              # JSON
+    purpose: Mapped[str | None] = mapped_column(String(16))   # record the posted message on the request
+    edit_of: Mapped[str | None] = mapped_column(String(16))   # edit the request's message with this purpose
+    thread_of: Mapped[str | None] = mapped_column(String(16))  # post in the thread of the request's message with this purpose
+    link_of: Mapped[str | None] = mapped_column(Text)          # JSON: what the {permalink} placeholder points to
+    state: Mapped[str] = mapped_column(String(16), default=DeliveryState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)  # a try may have landed: look before resending
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    result_channel: Mapped[str | None] = mapped_column(String(32))
+    result_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InboxState(StrEnum):
+    """Inbox progress; PROCESSING rows carry a lease so a crashed worker's rows are taken again."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InboxItem(Base):
+    """One request from Slack (event, click, command, modal), stored before it is acknowledged."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)  # Slack's retries of one event share it
+    mode: Mapped[str] = mapped_column(String(16))          # "http" or "socket_mode"
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default=InboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

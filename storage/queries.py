@@ -29,10 +29,12 @@ def get_request(session: Session, request_id: int) -> Request | None:
     return session.get(Request, request_id)
 
 
-def find_request(session: Session, channel_id: str, root_ts: str) -> Request | None:
-    """The request created for a Slack message (channel + thread root), or None."""
+def find_request(session: Session, channel_id: str, ts: str) -> Request | None:
+    """The request created for a Slack message (its thread root, or the message itself), or None."""
     return session.scalars(
-        select(Request).where(Request.channel_id == channel_id, Request.root_ts == root_ts)
+        select(Request).where(Request.channel_id == channel_id,
+                              or_(Request.root_ts == ts, Request.message_ts == ts))
+        .order_by(Request.id).limit(1)
     ).one_or_none()
 
 

@@ -33,7 +33,7 @@ def request_for(h: Harness, channel: str, root_ts: str, timeout: float = 5.0) ->
     """The stored request for a Slack message (listeners run after the ack, so wait for it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with h.app.desk.sessions.begin() as session:
+        with h.app.sessions.begin() as session:
             request = queries.find_request(session, channel, root_ts)
         if request is not None:
             return request
@@ -43,7 +43,7 @@ def request_for(h: Harness, channel: str, root_ts: str, timeout: float = 5.0) ->
 
 def reload(h: Harness, request_id: int) -> Request:
     """The request's current row."""
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         return queries.get_request(session, request_id)
 
 

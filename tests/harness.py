@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from wiring.app import Helploop, build
@@ -15,7 +15,7 @@ from wiring.settings import EXAMPLE_KB_DIR, Settings
 from localslack.sender import SlackSim
 
 SIGNING_SECRET = "test-signing-secret"
-START = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)  # a Monday morning in Warsaw
+START = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # a Monday morning in Warsaw
 
 
 @dataclass
@@ -29,9 +29,12 @@ class Harness:
     clock: ManualClock
 
     def advance(self, **delta: float) -> int:
-        """Move time forward and run what became due (what the scheduler's tick does)."""
+        """Move time forward and run what became due (the scheduler's tick); returns timers that acted."""
         self.clock.advance(timedelta(**delta))
-        return self.app.timers.run_due()
+        self.app.inbox.run_due()
+        acted = self.app.timers.run_due()
+        self.app.dispatcher.run_due()
+        return acted
 
 
 @contextmanager

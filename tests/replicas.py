@@ -14,7 +14,8 @@ from pathlib import Path
 from wiring.settings import EXAMPLE_KB_DIR, Settings
 from storage import migrate, queries
 from storage.engine import make_engine, make_sessions
-from storage.models import Request, Status, TimerKind
+from storage.models import Request
+from bot.words import Status, TimerKind
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def drain(database_url: str, api_url: str, now_iso: str, kb_dir: str = str(EXAMP
     try:
         while (done := app.timers.run_due()) > 0:
             acted += done
+        app.dispatcher.run_due(timeout=600)
     finally:
         app.close()
     return DrainResult(acted, time.perf_counter() - started)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.action_ids import ActionId
-from storage.models import Resolution, Status
+from bot.words import Resolution, Status
 from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_TRIAGE, click, reload, request_for, text_of, wait_call,
                          wait_recorded)
 from tests.harness import running

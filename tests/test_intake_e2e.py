@@ -29,7 +29,7 @@ def test_a_top_level_message_in_a_help_channel_is_a_request_answered_in_its_thre
     h.sim.message(EMPLOYEE, question, "C0HLRANDOM", channel_type="channel")
     later = h.sim.message(EMPLOYEE, kb_phrasing(h, "it-vpn-password-reset"), HELP, channel_type="channel")
     wait_recorded(h, request_for(h, HELP, later.ts).id, "answer_ts")
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         assert sum(queries.count_requests_by(session, "status").values()) == 2
 
 
@@ -41,7 +41,7 @@ def test_an_sos_emoji_turns_someones_message_into_their_request(h):
     assert (request.user_id, request.source) == ("U0HLLAN", "emoji")  # the author asked, not the reactor
     answer = wait_call(h, 0, "chat.postMessage", "C0HLRANDOM")
     assert answer.args["thread_ts"] == "1795000000.000100"
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         assert sum(queries.count_requests_by(session, "status").values()) == 1  # thumbsup did nothing
 
 

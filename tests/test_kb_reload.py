@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 
 from wiring.settings import EXAMPLE_KB_DIR
-from storage.models import Status
+from bot.words import Status
 from tests.flows import EMPLOYEE_DM, ask_dm, text_of, wait_call
 from tests.harness import running
 

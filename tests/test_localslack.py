@@ -19,7 +19,7 @@ from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 
@@ -257,6 +257,144 @@ def test_transcript_renders_block_kit(slack: LocalSlack, client: WebClient) -> N
         "#C0HLITTRIAGE  [bot] (edited) Claimed by <@U0HLANNA> & done",
         "#C0HLITTRIAGE (thread)  [bot] reply",
     ]
+
+
+@pytest.mark.parametrize(("status", "page"), [(500, "Internal Server Error"), (502, "Bad Gateway"),
+                                             (503, "Service Unavailable")])
+def test_fail_with_http_status_answers_like_a_proxy_and_has_no_effect(slack: LocalSlack, client: WebClient,
+                                                                       status: int, page: str) -> None:
+    slack.fail("chat.postMessage", http_status=status)
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="C1", text="lost")
+    assert err.value.response.status_code == status
+    assert err.value.response["error"].endswith(page)  # slack_sdk reports the non-JSON body it could not decode
+    (call,) = slack.calls("chat.postMessage")
+    assert not call.ok and call.response == {"ok": False, "error": f"http_{status}", "http_status": status}
+    assert client.conversations_history(channel="C1")["messages"] == []
+    assert slack.transcript() == [f"#C1  [bot] lost  !! failed: http_{status}"]
+
+
+def test_fail_with_http_status_then_a_retry_succeeds(slack: LocalSlack) -> None:
+    retrying = WebClient(base_url=slack.base_url, token="xoxb-t", retry_handlers=[ServerErrorRetryHandler()])
+    slack.fail("chat.postMessage", http_status=500)
+    assert retrying.chat_postMessage(channel="C1", text="once")["ok"]
+    assert [c.ok for c in slack.calls("chat.postMessage")] == [False, True]
+    assert [m["text"] for m in retrying.conversations_history(channel="C1")["messages"]] == ["once"]
+    with pytest.raises(ValueError):
+        slack.fail("chat.postMessage", http_status=200)
+
+
+def test_slow_call_takes_effect_but_the_client_times_out(slack: LocalSlack) -> None:
+    impatient = WebClient(base_url=slack.base_url, token="xoxb-t", timeout=0.5)  # type: ignore[arg-type]
+    slack.slow("chat.postMessage", 1.5)
+    start = time.perf_counter()
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel="C1", text="did it post?")
+    assert time.perf_counter() - start < 1.4
+    (call,) = slack.calls("chat.postMessage")  # recorded before the answer; slack_sdk does not retry timeouts
+    assert call.ok and call.response["ts"] == "1700000000.000100"
+    history = impatient.conversations_history(channel="C1")["messages"]
+    assert [(m["ts"], m["text"]) for m in history] == [("1700000000.000100", "did it post?")]
+    assert impatient.chat_postMessage(channel="C1", text="next")["ok"]  # times=1: the next call is prompt
+
+
+def _seed_channel(slack: LocalSlack, client: WebClient) -> dict[str, str]:
+    """People's messages (one a thread root with a reply), a bot message with metadata and a bot reply."""
+    people = {"first": "1690000000.000100", "root": "1690000000.000200", "reply": "1690000000.000300"}
+    slack.add_message("C1", "U0HLEMP", "first", people["first"])
+    slack.add_message("C1", "U0HLEMP", "root", people["root"], thread_ts=people["root"])
+    slack.add_message("C1", "U0HLANNA", "reply", people["reply"], thread_ts=people["root"])
+    slack.add_message("C2", "U0HLEMP", "elsewhere", "1690000000.000400")
+    meta = {"event_type": "ticket", "event_payload": {"id": 42}}
+    bot = client.chat_postMessage(channel="C1", text="bot says", metadata=meta)["ts"]
+    bot_reply = client.chat_postMessage(channel="C1", thread_ts=people["root"], text="bot reply", metadata=meta)["ts"]
+    return {**people, "bot": bot, "bot_reply": bot_reply}
+
+
+def _texts(response: Any) -> list[str]:
+    return [m["text"] for m in response["messages"]]
+
+
+def test_conversations_history_is_top_level_newest_first_within_bounds(slack: LocalSlack, client: WebClient) -> None:
+    ts = _seed_channel(slack, client)
+    everything = client.conversations_history(channel="C1")
+    assert _texts(everything) == ["bot says", "root", "first"] and everything["has_more"] is False
+    assert everything["messages"][0]["bot_id"] == slack.bot_id and "metadata" not in everything["messages"][0]
+    with_meta = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+    assert with_meta[0]["metadata"] == {"event_type": "ticket", "event_payload": {"id": 42}}
+    # The intake reads one message by its ts like this:
+    one = client.conversations_history(channel="C1", latest=ts["bot"], inclusive=True, limit=1)
+    assert [m["ts"] for m in one["messages"]] == [ts["bot"]] and one["has_more"] is True
+    assert _texts(client.conversations_history(channel="C1", latest=ts["bot"])) == ["root", "first"]
+    assert _texts(client.conversations_history(channel="C1", latest=ts["reply"], inclusive=True, limit=1)) == ["root"]
+    assert _texts(client.conversations_history(channel="C1", oldest=ts["first"])) == ["bot says", "root"]
+    assert _texts(client.conversations_history(channel="C1", oldest=ts["first"], latest=ts["bot"],
+                                               inclusive=True)) == ["bot says", "root", "first"]
+    assert _texts(client.conversations_history(channel="C1", limit=2)) == ["bot says", "root"]
+    assert [c.response["ok"] for c in slack.calls("conversations.history")] == [True] * 8
+
+
+def test_conversations_replies_is_the_thread_oldest_first(slack: LocalSlack, client: WebClient) -> None:
+    ts = _seed_channel(slack, client)
+    thread = client.conversations_replies(channel="C1", ts=ts["root"])
+    assert _texts(thread) == ["root", "reply", "bot reply"] and thread["has_more"] is False
+    assert thread["messages"][2]["bot_id"] == slack.bot_id and "metadata" not in thread["messages"][2]
+    with_meta = client.conversations_replies(channel="C1", ts=ts["root"], include_all_metadata=1)["messages"]
+    assert with_meta[2]["metadata"]["event_payload"] == {"id": 42}
+    assert _texts(client.conversations_replies(channel="C1", ts=ts["root"], oldest=ts["root"])) == [
+        "reply", "bot reply"]
+    assert _texts(client.conversations_replies(channel="C1", ts=ts["root"], latest=ts["reply"],
+                                               inclusive=True)) == ["root", "reply"]
+    limited = client.conversations_replies(channel="C1", ts=ts["root"], limit=2)
+    assert _texts(limited) == ["root", "reply"] and limited["has_more"] is True
+    assert _texts(client.conversations_replies(channel="C1", ts=ts["first"])) == ["first"]
+
+
+def test_posting_to_a_user_lands_in_their_dm(slack: LocalSlack, client: WebClient) -> None:
+    posted = client.chat_postMessage(channel="U0HLEMP", text="We got it.")
+    dm = client.conversations_open(users="U0HLEMP")["channel"]["id"]
+    assert posted["channel"] == dm == "DU0HLEMP"
+    assert _texts(client.conversations_history(channel=dm)) == ["We got it."]
+    assert client.chat_update(channel="U0HLEMP", ts=posted["ts"], text="Solved.")["channel"] == dm
+    assert _texts(client.conversations_history(channel=dm)) == ["Solved."]
+
+
+def test_chat_delete_removes_the_message_and_shows_in_the_transcript(slack: LocalSlack, client: WebClient) -> None:
+    keep = client.chat_postMessage(channel="C1", text="keep")["ts"]
+    oops = client.chat_postMessage(channel="C1", text="oops", blocks=BLOCKS[:1])["ts"]
+    reply = client.chat_postMessage(channel="U0HLEMP", thread_ts=keep, text="in a thread")["ts"]
+    deleted = client.chat_delete(channel="C1", ts=oops)
+    assert (deleted["channel"], deleted["ts"]) == ("C1", oops)
+    assert client.chat_delete(channel="U0HLEMP", ts=reply)["channel"] == "DU0HLEMP"
+    for gone in (oops, "1.2"):
+        with pytest.raises(SlackApiError) as err:
+            client.chat_delete(channel="C1", ts=gone)
+        assert err.value.response["error"] == "message_not_found"
+    assert [m["ts"] for m in client.conversations_history(channel="C1")["messages"]] == [keep]
+    assert [c.ok for c in slack.calls("chat.delete")] == [True, True, False, False]
+    assert slack.transcript()[3:] == [
+        "#C1  [bot] (deleted) New request from <@U0HLEMP>: VPN is down",
+        "DM DU0HLEMP (thread)  [bot] (deleted) in a thread",
+        "#C1  [bot] (deleted) New request from <@U0HLEMP>: VPN is down  !! failed: message_not_found",
+        "#C1  [bot] (deleted) message 1.2  !! failed: message_not_found",
+    ]
+
+
+def test_views_publish_stores_the_home_tab_and_reactions_are_recorded(slack: LocalSlack, client: WebClient) -> None:
+    assert slack.home_view("U0HLEMP") is None
+    home = {"type": "home", "blocks": BLOCKS[:1]}
+    first = client.views_publish(user_id="U0HLEMP", view=home)["view"]
+    assert slack.home_view("U0HLEMP") == first and first["blocks"] == BLOCKS[:1] and first["type"] == "home"
+    again = client.views_publish(user_id="U0HLEMP", view={"type": "home", "blocks": []})["view"]
+    assert again["id"] == first["id"] and slack.home_view("U0HLEMP")["blocks"] == []
+    with pytest.raises(SlackApiError) as err:
+        client.views_publish(user_id="U0HLEMP", view={"type": "modal", "blocks": []})
+    assert err.value.response["error"] == "invalid_arguments"
+    assert [c.args["user_id"] for c in slack.calls("views.publish")] == ["U0HLEMP"] * 3
+    assert client.reactions_add(channel="C1", timestamp="1690000000.000100", name="eyes")["ok"]
+    (reaction,) = slack.calls("reactions.add")
+    assert (reaction.args["channel"], reaction.args["timestamp"], reaction.args["name"]) == (
+        "C1", "1690000000.000100", "eyes")
 
 
 # --- SlackSim signatures ------------------------------------------------------------------------

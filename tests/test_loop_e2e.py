@@ -7,7 +7,7 @@ import pytest
 
 from handlers.action_ids import ActionId
 from storage import queries
-from storage.models import Resolution, Status, TimerKind
+from bot.words import Resolution, Status, TimerKind
 from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_STAFF, IT_TRIAGE, OUTSIDER, UNANSWERABLE, ask_dm,
                          claimed, click, escalate, kb_phrasing, reload, request_for, resolved, text_of,
                          wait_call, wait_recorded)
@@ -73,7 +73,7 @@ def test_empty_mention_gets_a_polite_prompt_and_no_request(h):
     response = h.sim.app_mention(EMPLOYEE, "<@U0HLBOT>", "C0HLGENERAL")
     reply = wait_call(h, 0, "chat.postMessage", "C0HLGENERAL", "Tell me what you need help with")
     assert reply.args["thread_ts"] == response.ts
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         assert queries.count_requests_by(session, "status") == {}
 
 
@@ -90,7 +90,7 @@ def test_edits_bots_joins_and_thread_replies_are_ignored(h, kwargs):
     assert response.status == 200
     # A real message afterwards is handled, so the ignored one had its chance to be processed first.
     ask_dm(h, kb_phrasing(h, "it-printer"))
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         assert queries.count_requests_by(session, "status") == {Status.ANSWERED: 1}
     assert len(h.slack.calls("chat.postMessage")) == 1
 
@@ -102,7 +102,7 @@ def test_slack_retry_of_the_same_event_makes_one_request_and_one_reply(h):
                           event_id=first.event_id, retry_num=1, retry_reason="http_timeout")
     assert retry.status == 200
     ask_dm(h, kb_phrasing(h, "it-vpn-password-reset"))  # a later message, processed after the retry
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         assert queries.count_requests_by(session, "status") == {Status.ANSWERED: 2}
     replies = [c for c in h.slack.calls("chat.postMessage") if request.answer_ts == c.response.get("ts")]
     assert len(replies) == 1 and len(h.slack.calls("chat.postMessage")) == 2
@@ -113,7 +113,7 @@ def test_bad_signature_and_stale_timestamp_are_rejected(h):
     assert h.sim.raw(body, "application/json", signature="v0=" + "0" * 64).status == 401
     stale = int(h.sim.clock()) - 10 * 60
     assert h.sim.raw(body, "application/json", timestamp=stale).status == 401
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         assert queries.count_requests_by(session, "status") == {}
     assert h.slack.calls("chat.postMessage") == []
 
@@ -211,7 +211,7 @@ def test_every_transition_is_audited(h):
     request = wait_recorded(h, request.id, "followup_ts")
     mark = click(h, EMPLOYEE, ActionId.FIXED_YES, request, EMPLOYEE_DM, request.followup_ts)
     wait_call(h, mark, "chat.update", IT_TRIAGE)
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         trail = [(a.actor, a.action, a.from_status, a.to_status) for a in queries.audit_trail(session, request.id)]
     assert trail == [
         (EMPLOYEE, "created", None, "escalated"),
@@ -224,7 +224,7 @@ def test_every_transition_is_audited(h):
 
 def test_timers_are_rows_with_due_times(h):
     request = resolved(h, claimed(h, escalate(h)))
-    with h.app.desk.sessions.begin() as session:
+    with h.app.sessions.begin() as session:
         [timer] = queries.pending_timers(session, request.id)
     assert timer.kind == TimerKind.FOLLOWUP
     assert timer.due_at == request.resolved_at + __import__("datetime").timedelta(hours=24)

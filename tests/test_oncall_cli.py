@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cli.oncalltool import parse_at, show
 from wiring.settings import EXAMPLE_KB_DIR
 from tests.test_cli import helploop
 
-NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)  # Monday 10:30 in Warsaw
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # Monday 10:30 in Warsaw
 
 
 def run(department: str | None = None, at: datetime | None = None, as_json: bool = False, kb=EXAMPLE_KB_DIR):
@@ -34,7 +34,7 @@ def test_json_contract_for_one_department():
 
 
 def test_at_shows_the_december_override_and_the_holiday():
-    code, out, _ = run("it", at=datetime(2026, 12, 24, 10, 0, tzinfo=timezone.utc), as_json=True)
+    code, out, _ = run("it", at=datetime(2026, 12, 24, 10, 0, tzinfo=UTC), as_json=True)
     (it,) = json.loads(out)["departments"]
     assert code == 0 and it["in_working_hours"] is False  # Christmas Eve is a holiday
     assert it["layers"][0]["user"] == "U0HLANNA" and it["layers"][0]["override"] is True

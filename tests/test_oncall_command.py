@@ -1,7 +1,7 @@
 """`/helploop` end to end: a signed slash command in, an ephemeral reply on the response_url out."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -45,7 +45,7 @@ def test_oncall_without_a_department_lists_every_department(h):
 
 
 def test_oncall_follows_the_clock_into_the_december_override(h):
-    h.clock.advance(datetime(2026, 12, 24, 12, 0, tzinfo=timezone.utc) - h.clock.now())  # Christmas Eve
+    h.clock.advance(datetime(2026, 12, 24, 12, 0, tzinfo=UTC) - h.clock.now())  # Christmas Eve
     shown = text_of(slash(h, "oncall IT"))  # department ids are matched case-insensitively
     assert "*primary*: <@U0HLANNA> (covering) until Mon 28 Dec 09:00 CET, then <@U0HLANNA>" in shown
     assert "outside working hours" in shown  # a holiday

@@ -1,7 +1,7 @@
 """On-call schedules: properties of random rotations around DST transitions, plus overrides and working hours."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,6 @@ from bot.oncall import (Shift, backup_on_call, in_working_hours, local_instant, 
                         on_call, shifts_at)
 from kb import Department
 
-UTC = timezone.utc
 ZONES = ("Europe/Warsaw", "America/New_York", "Asia/Ho_Chi_Minh")
 # Dates on which the tested zones change their clocks (Ho Chi Minh never does: a control).
 TRANSITIONS = [date(2026, 3, 29), date(2026, 10, 25), date(2026, 3, 8), date(2026, 11, 1)]
@@ -82,7 +81,7 @@ def _expected_handoff(shift: Shift, layer: Any, zone: ZoneInfo) -> None:
 def test_exactly_one_person_per_layer_at_every_instant(dep: Department, at: datetime) -> None:
     shifts = shifts_at(dep, at)
     assert [s.layer for s in shifts] == dep.schedule.layer_names
-    for shift, layer in zip(shifts, dep.schedule.layers):
+    for shift, layer in zip(shifts, dep.schedule.layers, strict=True):
         assert shift.user_id in layer.members and not shift.override
         assert shift.since <= at < shift.until
     assert on_call(dep, at) == shifts[0].user_id
@@ -98,7 +97,7 @@ def test_shifts_are_contiguous_at_local_handoff_times_and_members_take_turns(dep
     current = shifts_at(dep, at)
     for _ in range(4):  # walk forward across the transition, layer by layer
         following = [shifts_at(dep, s.until)[i] for i, s in enumerate(current)]
-        for i, (before, after, layer) in enumerate(zip(current, following, dep.schedule.layers)):
+        for i, (before, after, layer) in enumerate(zip(current, following, dep.schedule.layers, strict=True)):
             assert after.since == before.until  # no gap, no overlap
             assert shifts_at(dep, before.until - timedelta(microseconds=1))[i] == before
             _expected_handoff(after, layer, zone)
@@ -112,7 +111,7 @@ def test_shifts_are_contiguous_at_local_handoff_times_and_members_take_turns(dep
 @PROPERTY
 @given(schedules(), instants)
 def test_next_shifts_start_where_the_current_ones_end(dep: Department, at: datetime) -> None:
-    for now, nxt in zip(shifts_at(dep, at), next_shifts(dep, at)):
+    for now, nxt in zip(shifts_at(dep, at), next_shifts(dep, at), strict=True):
         assert nxt.since == now.until and nxt.layer == now.layer
 
 

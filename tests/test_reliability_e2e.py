@@ -6,8 +6,8 @@ import threading
 from bot.clock import ManualClock
 from localslack.webapi import LocalSlack
 from handlers.action_ids import ActionId
-from storage import queries
-from storage.models import Status, TimerKind
+from storage import delivery_queries
+from bot.words import Status
 from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_STAFF, IT_TRIAGE, claimed, escalate, kb_phrasing, reload,
                          request_for, resolved, text_of, wait_call)
 from tests.harness import START, running
@@ -56,6 +56,8 @@ def test_follow_up_scheduled_before_a_restart_is_sent_exactly_once_after_it(data
                 w.start()
             for w in workers:
                 w.join()
+            for replica in (first, second):
+                replica.app.dispatcher.run_due()
             assert sorted(results) == [0, 0, 1]
             asked = [c for c in slack.calls()[mark:] if "really fixed?" in text_of(c)]
             assert len(asked) == 1 and asked[0].args["channel"] == EMPLOYEE_DM
@@ -89,18 +91,20 @@ def test_a_failed_triage_post_is_retried_so_the_request_is_not_lost(sqlite_url):
                                  EMPLOYEE_DM)
         request = request_for(h, EMPLOYEE_DM, response.ts)
         h.slack.wait_for(lambda c: c.method == "chat.postMessage" and not c.ok, count=2)
-        assert _eventually(lambda: TimerKind.TRIAGE_RETRY in _pending_kinds(h, request.id))
+        assert _eventually(lambda: _unsent_purposes(h, request.id) == {"triage", None})
         assert reload(h, request.id).triage_ts is None
         mark = len(h.slack.calls())
-        assert h.advance(minutes=2) == 1
+        h.advance(minutes=2)
         triage = wait_call(h, mark, "chat.postMessage", request.triage_channel or IT_TRIAGE, "[Claim]")
+        wait_call(h, mark, "chat.postMessage", EMPLOYEE_DM, "passed your request")
         assert reload(h, request.id).triage_ts == triage.response["ts"]
         assert reload(h, request.id).status == Status.ESCALATED
+        assert len([c for c in h.slack.calls("chat.postMessage") if c.ok]) == 2  # each exactly once
 
 
-def _pending_kinds(h, request_id: int) -> list[str]:
-    with h.app.desk.sessions.begin() as session:
-        return [t.kind for t in queries.pending_timers(session, request_id)]
+def _unsent_purposes(h, request_id: int) -> set[str | None]:
+    with h.app.sessions.begin() as session:
+        return {d.purpose for d in delivery_queries.deliveries_of(session, request_id, ["pending", "sending"])}
 
 
 def _eventually(condition, timeout: float = 5.0) -> bool:
@@ -114,14 +118,15 @@ def _eventually(condition, timeout: float = 5.0) -> bool:
     return False
 
 
-def test_a_failed_kb_answer_is_sent_again_by_a_timer(sqlite_url):
+def test_a_failed_kb_answer_is_sent_again(sqlite_url):
     with running(sqlite_url) as h:
         h.slack.fail("chat.postMessage", error="internal_error", times=1)
         response = h.sim.message(EMPLOYEE, kb_phrasing(h, "it-printer"), EMPLOYEE_DM)
         request = request_for(h, EMPLOYEE_DM, response.ts)
-        assert _eventually(lambda: TimerKind.ANSWER_RETRY in _pending_kinds(h, request.id))
+        h.slack.wait_for(lambda c: c.method == "chat.postMessage" and not c.ok)
+        assert _eventually(lambda: _unsent_purposes(h, request.id) == {"answer"})
         mark = len(h.slack.calls())
-        assert h.advance(minutes=2) == 1
+        h.advance(minutes=2)
         answer = wait_call(h, mark, "chat.postMessage", EMPLOYEE_DM, "[That solved it]")
         assert reload(h, request.id).answer_ts == answer.response["ts"]
 

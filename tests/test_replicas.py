@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from localslack.webapi import LocalSlack
 from tests.replicas import run_replicas, seed_due_timers
 from tests.flows import text_of
 
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # Tuesday 11:00 in Warsaw: working hours
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Tuesday 11:00 in Warsaw: working hours
 
 
 def test_two_replicas_run_each_of_1000_due_timers_exactly_once(database_url):

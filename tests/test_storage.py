@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -11,9 +11,10 @@ from sqlalchemy import inspect
 
 from storage import migrate, queries
 from storage.engine import make_engine, make_sessions, ping
-from storage.models import Base, Request, Status, TimerKind, TimerState
+from storage.models import Base, Request, TimerState
+from bot.words import Status, TimerKind
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

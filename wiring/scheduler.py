@@ -1,20 +1,22 @@
-"""APScheduler only ticks: every few seconds it asks the timer runner to run what is due."""
+"""APScheduler only ticks: timers, the outbox/inbox sweep and the KB reload run on intervals."""
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.kbsource import KbSource
-from bot.timers import TimerRunner
 
-
-def start_scheduler(timers: TimerRunner, tick_seconds: float, kb_source: KbSource | None = None,
+def start_scheduler(tick: Callable[[], object], tick_seconds: float, sweep: Callable[[], object],
+                    sweep_seconds: float, reload_kb: Callable[[], object] | None = None,
                     kb_reload_seconds: float = 10.0) -> BackgroundScheduler:
-    """Start a background scheduler: run due timers every tick, and reload the KB when it changes."""
+    """Start a background scheduler; the sweep also runs once at start (a restart sends what was left)."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(timers.run_due, "interval", seconds=tick_seconds, id="run-due-timers",
-                      max_instances=1, coalesce=True)
-    if kb_source is not None:
-        scheduler.add_job(kb_source.reload_if_changed, "interval", seconds=kb_reload_seconds,
-                          id="reload-kb", max_instances=1, coalesce=True)
+    scheduler.add_job(tick, "interval", seconds=tick_seconds, id="run-due-timers", max_instances=1, coalesce=True)
+    scheduler.add_job(sweep, "interval", seconds=sweep_seconds, id="sweep", max_instances=1, coalesce=True,
+                      next_run_time=datetime.now(UTC))
+    if reload_kb is not None:
+        scheduler.add_job(reload_kb, "interval", seconds=kb_reload_seconds, id="reload-kb",
+                          max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler

@@ -34,7 +34,7 @@ class Server:
         """Serve on the calling thread until closed."""
         self._server.run()
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         """Serve on a daemon thread."""
         self._thread = threading.Thread(target=self.serve_forever, name="helploop-http", daemon=True)
         self._thread.start()

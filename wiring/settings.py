@@ -30,9 +30,12 @@ class Settings:
     admin_channel: str | None = None  # where KB reload errors are reported
     help_channels: tuple[str, ...] = ()  # channels where every top-level message is a request
     help_reactions: tuple[str, ...] = ("sos",)  # emoji that turn a message into a request
+    slack_timeout_seconds: float = 10.0  # one Web API call; a post that times out is looked up before a retry
+    inbox_lease_seconds: float = 20.0    # a stored Slack request a dead worker held is taken again after this
+    sweep_seconds: float = 2.0           # how often unsent deliveries and unprocessed requests are looked for
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read settings from `env` (default: os.environ); empty values count as unset."""
         env = os.environ if env is None else env
 
@@ -44,8 +47,11 @@ class Settings:
             port = int(get("PORT") or 3000)
             tick = float(get("SCHEDULER_TICK_SECONDS") or 15)
             reload_every = float(get("KB_RELOAD_SECONDS") or 10)
+            slack_timeout = float(get("SLACK_TIMEOUT_SECONDS") or 10)
+            lease = float(get("INBOX_LEASE_SECONDS") or 20)
+            sweep = float(get("SWEEP_SECONDS") or 2)
         except ValueError as error:
-            raise SettingsError(f"PORT, SCHEDULER_TICK_SECONDS and KB_RELOAD_SECONDS must be numbers: {error}") from None
+            raise SettingsError(f"PORT and the *_SECONDS settings must be numbers: {error}") from None
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
             slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -60,6 +66,9 @@ class Settings:
             admin_channel=get("ADMIN_CHANNEL"),
             help_channels=_names(get("HELP_CHANNELS")),
             help_reactions=_names(get("HELP_REACTIONS")) or ("sos",),
+            slack_timeout_seconds=slack_timeout,
+            inbox_lease_seconds=lease,
+            sweep_seconds=sweep,
         )
 
     def missing_credentials(self) -> list[str]:

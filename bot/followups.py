@@ -1,0 +1,80 @@
+"""After a resolve: ask "was it really fixed?", take the answer, close as unconfirmed when none comes."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.escalation import EscalationChain
+from bot.messages import Messages, Notice, Posted
+from bot.moves import Mover
+from bot.outbox import Outbox
+from bot.records import Outcome, RequestView
+from bot.requests import RequestStore, audit
+from bot.states import Verb
+from bot.words import BOT_ACTOR, Action, Resolution, Status, TimerKind
+from storage import queries
+from storage.models import Request
+
+
+class Followups:
+    """The follow-up question, its answers and its expiry."""
+
+    def __init__(self, store: RequestStore, outbox: Outbox, say: Messages, chain: EscalationChain,
+                 clock: Clock) -> None:
+        self.store, self.outbox, self.say, self.chain, self.clock = store, outbox, say, chain, clock
+        self.mover = Mover(store, clock)
+
+    def ask(self, timer_id: int, request_id: int) -> bool:
+        """Timer: ask the requester whether a resolved request is really fixed; schedule the expiry."""
+        now = self.clock.now()
+        with self.store.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            queries.finish_timer(session, timer_id, now)
+            if request is None or request.status != Status.RESOLVED:
+                return False  # reopened or closed meanwhile: nothing to ask
+            expiry = timedelta(hours=self.store.department(request.department_id).followup_expiry_hours)
+            queries.schedule_timer(session, request_id, TimerKind.FOLLOWUP_EXPIRY, now + expiry, now)
+            audit(session, request_id, now, BOT_ACTOR, Action.FOLLOWUP_ASKED, Status.RESOLVED, Status.RESOLVED)
+            self.outbox.add(session, self.say.followup_question(self.store.view(request)), now, request_id)
+        return True
+
+    def expire(self, timer_id: int, request_id: int) -> bool:
+        """Timer: nobody answered the follow-up; close as unconfirmed (never counted as a success)."""
+        def then(session: Session, view: RequestView, _from: str, now: datetime) -> None:
+            queries.finish_timer(session, timer_id, now)
+            self._refresh_both(session, view, now)
+
+        outcome = self.mover.act(
+            Verb.EXPIRE, request_id, BOT_ACTOR, then=then,
+            values=lambda _request, now: {"resolution": Resolution.UNCONFIRMED, "closed_at": now})
+        if not outcome.ok:  # answered or reopened meanwhile
+            with self.store.sessions.begin() as session:
+                queries.finish_timer(session, timer_id, self.clock.now())
+        return outcome.ok
+
+    def verdict(self, request_id: int, user_id: str, fixed: bool) -> Outcome:
+        """The requester answers "was it really fixed?": yes closes the loop, no reopens it with the claimer."""
+        if fixed:
+            return self.mover.act(
+                Verb.CONFIRM, request_id, user_id,
+                values=lambda _request, now: {"resolution": Resolution.CONFIRMED, "closed_at": now},
+                then=self._after_confirm)
+        return self.mover.act(
+            Verb.REOPEN, request_id, user_id, then=self._after_reopen,
+            values=lambda _request, _now: {"reopen_count": Request.reopen_count + 1, "resolved_at": None})
+
+    def _after_confirm(self, session: Session, view: RequestView, _from: str, now: datetime) -> None:
+        queries.cancel_timers(session, view.id, [TimerKind.FOLLOWUP_EXPIRY], now)
+        self._refresh_both(session, view, now)
+
+    def _after_reopen(self, session: Session, view: RequestView, _from: str, now: datetime) -> None:
+        queries.cancel_timers(session, view.id, [TimerKind.FOLLOWUP_EXPIRY], now)
+        self.chain.claimed(session, view.id, self.store.department(view.department_id), now)
+        self._refresh_both(session, view, now)
+        self.outbox.add(session, self.say.notice(view, Notice.REOPENED), now, view.id)
+
+    def _refresh_both(self, session: Session, view: RequestView, now: datetime) -> None:
+        self.outbox.add(session, self.say.refresh(view, Posted.FOLLOWUP), now, view.id)
+        self.outbox.add(session, self.say.refresh(view, Posted.TRIAGE), now, view.id)

@@ -1,0 +1,150 @@
+"""The way in: what Slack sends is stored before it is acknowledged, then processed by a worker.
+
+The Slack edge calls `accept` on its own short-timeout sessions (so a stalled database makes it
+answer "not now" and Slack retry, instead of acknowledging something it cannot keep), then
+acknowledges, then `kick`s processing. A restart, or another replica, processes whatever was stored
+and not finished: items are claimed with a lease, like timers.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.failpoints import failpoint
+from storage import inbox_queries
+from storage.models import InboxState
+
+log = logging.getLogger(__name__)
+RETRY_PAUSES = (0.2, 1.0)   # seconds between the tries of one item before it is given up
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One stored Slack request, as the processor gets it back."""
+
+    id: int
+    mode: str                  # "http" or "socket_mode"
+    content_type: str | None
+    body: str
+
+
+class Processor(Protocol):
+    """Carries out a stored Slack request (implemented by the Slack edge)."""
+
+    def process(self, item: Stored) -> None:
+        """Handle the request; raise when it could not be handled (it is tried again)."""
+
+    def give_up(self, item: Stored) -> None:
+        """The request could not be handled after every try: tell the person, if possible."""
+
+
+class Inbox:
+    """Stores Slack requests durably and processes them on a small pool of workers."""
+
+    def __init__(self, intake: sessionmaker[Session], sessions: sessionmaker[Session], clock: Clock, *,
+                 workers: int = 8, lease: timedelta = timedelta(seconds=20)) -> None:
+        self.intake, self.sessions, self.clock, self.lease = intake, sessions, clock, lease
+        self.processor: Processor | None = None
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="helploop-inbox")
+        self._busy = threading.Condition()
+        self._running = 0
+        self._closed = False
+
+    def accept(self, key: str, mode: str, content_type: str | None, body: str) -> int | None:
+        """Store one request (raises if the database cannot take it in time); None for a Slack retry."""
+        with self.intake.begin() as session:
+            return inbox_queries.add_inbox_item(session, key=key, mode=mode, content_type=content_type,
+                                                body=body, now=self.clock.now())
+
+    def kick(self, item_id: int) -> None:
+        """Process a freshly stored item in the background."""
+        self._submit(item_id)
+
+    def run_due(self, wait: bool = True, timeout: float = 30.0) -> int:
+        """Process stored items nobody is working on (after a restart, or past a dead worker's lease)."""
+        with self.sessions.begin() as session:
+            items = [i.id for i in inbox_queries.claim_inbox_items(session, self.clock.now(), self.lease, 100)]
+        for item_id in items:
+            self._submit(item_id, claimed=True)
+        if wait:
+            self.wait_idle(timeout)
+        return len(items)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until no item is being processed; False on timeout."""
+        with self._busy:
+            return self._busy.wait_for(lambda: self._running == 0, timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop taking work; let the items being processed finish."""
+        self._closed = True
+        self.wait_idle(timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _submit(self, item_id: int, claimed: bool = False) -> None:
+        if self._closed:
+            return  # stored: the next process (or replica) picks it up
+        with self._busy:
+            self._running += 1
+        try:
+            self._pool.submit(self._work, item_id, claimed)
+        except RuntimeError:
+            self._done()
+
+    def _done(self) -> None:
+        with self._busy:
+            self._running -= 1
+            self._busy.notify_all()
+
+    def _work(self, item_id: int, claimed: bool) -> None:
+        try:
+            item = self._claim(item_id) if not claimed else self._load(item_id)
+            if item is not None:
+                self._process(item)
+        except Exception:  # the row keeps its lease and comes back; never lose the worker
+            log.exception("inbox: item %s could not be processed", item_id)
+        finally:
+            self._done()
+
+    def _claim(self, item_id: int) -> Stored | None:
+        with self.sessions.begin() as session:
+            items = inbox_queries.claim_inbox_items(session, self.clock.now(), self.lease, 1, item_id=item_id)
+            return _stored(items[0]) if items else None
+
+    def _load(self, item_id: int) -> Stored | None:
+        with self.sessions.begin() as session:
+            item = inbox_queries.get_inbox_item(session, item_id)
+            return _stored(item) if item else None
+
+    def _process(self, item: Stored) -> None:
+        failpoint("before_process")
+        assert self.processor is not None, "the Slack edge sets the processor when the app is built"
+        for pause in (*RETRY_PAUSES, None):
+            try:
+                self.processor.process(item)
+            except Exception as error:  # tried again below, then given up visibly
+                log.warning("inbox: item %s failed: %s", item.id, type(error).__name__, exc_info=True)
+                if pause is not None:
+                    time.sleep(pause)
+                    continue
+                self._finish(item.id, InboxState.FAILED, type(error).__name__)
+                self.processor.give_up(item)
+                return
+            self._finish(item.id, InboxState.DONE)
+            return
+
+    def _finish(self, item_id: int, state: InboxState, error: str | None = None) -> None:
+        with self.sessions.begin() as session:
+            inbox_queries.finish_inbox_item(session, item_id, state, self.clock.now(), error)
+
+
+def _stored(item) -> Stored:
+    return Stored(item.id, item.mode, item.content_type, item.body)

@@ -1,0 +1,75 @@
+"""What the bot says, as the domain asks for it: the Slack edge renders each message as a SlackWrite."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from bot.outbox import SlackWrite
+from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
+
+
+class Notice(StrEnum):
+    """Something a person is told about their request."""
+
+    CLAIMED = "claimed"        # to the requester: who is on it
+    RESOLVED = "resolved"      # to the requester: staff marked it resolved
+    REOPENED = "reopened"      # to the claimer, in the triage thread: the requester says it is not fixed
+
+
+class Posted(StrEnum):
+    """The bot's messages about a request that are edited in place as its state changes."""
+
+    ANSWER = "answer"
+    CHOICES = "choices"        # the "Did you mean …?" message, once the employee picked "none of these"
+    TRIAGE = "triage"
+    FOLLOWUP = "followup"
+
+
+class Messages(Protocol):
+    """Renders each message the domain sends; None means there is nowhere to send it."""
+
+    def question_quote(self, request: RequestView) -> SlackWrite:
+        """The question quoted in the requester's DM, for a question asked without a message of its own."""
+
+    def answer(self, request: RequestView, answer: str) -> SlackWrite:
+        """The KB answer with "solved" / "still need help" buttons, to the requester."""
+
+    def choices(self, request: RequestView, choices: Sequence[tuple[str, str]]) -> SlackWrite:
+        """ "Did you mean …?" with one button per (entry id, title) and "None of these"."""
+
+    def escalation_notice(self, request: RequestView, reply_expected_from: datetime | None) -> SlackWrite:
+        """To the requester: which department has it, who is on call, when to expect a reply."""
+
+    def triage(self, request: RequestView, history: Sequence[HistoryLine]) -> SlackWrite | None:
+        """The escalation in the department's triage channel, with a Claim button (and its history)."""
+
+    def page(self, request: RequestView, step: str, user: str) -> SlackWrite:
+        """A DM to one person paged because nobody claimed the request in time."""
+
+    def escalation_status(self, request: RequestView, steps: Sequence[EscalationStep],
+                          edit: bool) -> SlackWrite | None:
+        """The one escalation status line in the triage thread (posted once, then edited)."""
+
+    def stale_reminder(self, request: RequestView) -> SlackWrite | None:
+        """A DM to the claimer of a request that went quiet."""
+
+    def transferred_away(self, request: RequestView, transfer: Transfer) -> SlackWrite | None:
+        """The old triage post, edited to say where the request went."""
+
+    def requester_transferred(self, request: RequestView, transfer: Transfer,
+                              reply_expected_from: datetime | None) -> SlackWrite:
+        """To the requester, once: the request moved to another department."""
+
+    def followup_question(self, request: RequestView) -> SlackWrite:
+        """ "Was it really fixed?" with Yes / No, to the requester."""
+
+    def notice(self, request: RequestView, notice: Notice) -> SlackWrite | None:
+        """Tell the requester (or, for REOPENED, the claimer) what happened."""
+
+    def refresh(self, request: RequestView, posted: Posted) -> SlackWrite | None:
+        """Edit one of the bot's messages about the request to show its current state."""
+
+    def alert(self, channel: str, text: str) -> SlackWrite:
+        """An operational problem, for the admins' channel."""

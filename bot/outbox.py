@@ -1,0 +1,88 @@
+"""The way out: every Slack write is a delivery row written in the transaction of the change that causes it.
+
+The domain decides *what* is said (a `SlackWrite`, rendered by the Slack edge's `Messages`); the
+`Dispatcher` (bot.delivery) sends it after the commit. A session that added deliveries wakes the
+dispatcher when it commits, so nobody has to remember to.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.words import Purpose
+from storage import delivery_queries
+
+PERMALINK = "{{helploop:permalink}}"  # replaced, at send time, by the permalink of `SlackWrite.link`
+_WAKE = "helploop.outbox.wake"
+
+
+@dataclass(frozen=True)
+class LinkTo:
+    """A message a write links to: a known one (channel, ts) or the request's message with a purpose."""
+
+    channel: str | None = None
+    ts: str | None = None
+    purpose: Purpose | None = None
+
+
+@dataclass(frozen=True)
+class SlackWrite:
+    """One Slack Web API write, as data: method and arguments, plus how it relates to the request."""
+
+    method: str                    # chat.postMessage, chat.update, chat.postEphemeral, response_url, ...
+    args: dict[str, Any] = field(default_factory=dict)
+    purpose: Purpose | None = None   # record where the posted message landed, under this purpose
+    edit_of: Purpose | None = None   # for chat.update: edit the request's message with this purpose
+    thread_of: Purpose | None = None  # post as a reply in the thread of the request's message with this purpose
+    link: LinkTo | None = None       # what PERMALINK in the args points to
+    lane: str = "requester"          # "requester" or "staff": each lane of a request is sent in order
+
+
+class Outbox:
+    """Writes deliveries inside the caller's transaction; commits wake the dispatcher."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self.sessions, self.clock = sessions, clock
+        self._wake: Callable[[], None] = lambda: None
+        event.listen(sessions, "after_commit", self._after_commit)
+
+    def on_commit(self, wake: Callable[[], None]) -> None:
+        """What to call after a transaction that added deliveries commits (the dispatcher's wake)."""
+        self._wake = wake
+
+    def add(self, session: Session, write: SlackWrite | None, now: datetime, request_id: int | None = None) -> None:
+        """Queue one write (None is allowed and ignored: a message that has nowhere to go)."""
+        if write is None:
+            return
+        delivery_queries.add_delivery(
+            session, request_id=request_id, order_key=_order_key(write, request_id), method=write.method,
+            args=json.dumps(write.args, ensure_ascii=False), purpose=write.purpose, edit_of=write.edit_of,
+            thread_of=write.thread_of,
+            link_of=json.dumps(write.link.__dict__) if write.link else None, due_at=now, created_at=now,
+        )
+        session.info[_WAKE] = True
+
+    def send(self, write: SlackWrite | None) -> None:
+        """Queue a write that goes with no state change (a reply to a command, an apology) and commit."""
+        with self.sessions.begin() as session:
+            self.add(session, write, self.clock.now())
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(_WAKE, False):
+            self._wake()
+
+
+def _order_key(write: SlackWrite, request_id: int | None) -> str:
+    # A request's messages to its requester go out in order, and so do those to staff; one lane
+    # failing does not hold up the other. Others (alerts, replies to commands) are ordered per channel.
+    if request_id is not None:
+        return f"request:{request_id}:{write.lane}"
+    target = write.args.get("channel") or write.args.get("url") or write.args.get("user_id") or ""
+    return f"to:{str(target)[-56:]}"

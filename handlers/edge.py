@@ -1,0 +1,162 @@
+"""The way in from Slack: verify, store in the inbox, only then acknowledge; processing comes after.
+
+HTTP (`/slack/events`) and Socket Mode envelopes take the same path. Nothing is acknowledged that
+is not stored: when the database cannot take the request within the ack budget, HTTP answers 503
+(and a Socket Mode envelope is left unacknowledged), so Slack retries; a retry of something already
+stored is acknowledged and dropped by its key.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.inbox import Inbox
+from handlers.action_ids import CallbackId
+from handlers.escalation_blocks import transfer_submission
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1_000_000  # Slack's payloads are far smaller; anything bigger is not from Slack
+StartResponse = Callable[..., Any]
+
+
+class NotStored(Exception):
+    """The request could not be stored in time; it must not be acknowledged."""
+
+
+class SlackEdge:
+    """Stores what Slack sends and acknowledges it; `inbox` processes it afterwards."""
+
+    def __init__(self, inbox: Inbox, signing_secret: str | None,
+                 database_ok: Callable[[], bool] = lambda: True) -> None:
+        self.inbox = inbox
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.database_ok = database_ok
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI application: /slack/events, /health, and 404 for anything else."""
+        path = environ.get("PATH_INFO", "")
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return self._events(environ, start_response)
+        if path in ("/health", "/healthz"):
+            if self.database_ok():
+                return _json(start_response, "200 OK", {"status": "ok", "database": "ok"})
+            return _json(start_response, "503 Service Unavailable", {"status": "degraded", "database": "unreachable"})
+        return _json(start_response, "404 Not Found", {"error": "not_found", "path": path})
+
+    def _events(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        raw = _read_body(environ)
+        if raw is None:
+            return _json(start_response, "413 Payload Too Large", {"error": "too_large"})
+        if not self._signed(environ, raw):
+            return _json(start_response, "401 Unauthorized", {"error": "invalid_signature"})
+        content_type = environ.get("CONTENT_TYPE") or ""
+        text = raw.decode("utf-8", errors="replace")
+        payload = _payload(text, content_type)
+        if payload is None:
+            return _json(start_response, "400 Bad Request", {"error": "malformed_request"})
+        try:
+            body = self.take(payload, "http", content_type, text)
+        except NotStored:
+            return _json(start_response, "503 Service Unavailable", {"error": "try_again"})
+        return _json(start_response, "200 OK", body) if body else _empty(start_response)
+
+    def _signed(self, environ: dict[str, Any], raw: bytes) -> bool:
+        if self.verifier is None:
+            return False
+        try:
+            return self.verifier.is_valid(raw, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+                                          environ.get("HTTP_X_SLACK_SIGNATURE", ""))
+        except (TypeError, ValueError):  # a malformed timestamp is a bad signature, not a crash
+            return False
+
+    # --- Socket Mode ------------------------------------------------------------------------
+
+    def envelope(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Store one Socket Mode payload; returns the ack payload (raises NotStored: do not ack)."""
+        return self.take(payload, "socket_mode", None, json.dumps(payload))
+
+    # --- shared -----------------------------------------------------------------------------
+
+    def take(self, payload: dict[str, Any], mode: str, content_type: str | None, body: str) -> dict[str, Any] | None:
+        """Answer at once what needs no storing; otherwise store, then return the (usually empty) ack body."""
+        if payload.get("type") == "url_verification":
+            return {"challenge": payload.get("challenge", "")}
+        if payload.get("ssl_check"):
+            return None
+        refusal = immediate_errors(payload)
+        if refusal is not None:
+            return refusal
+        try:
+            item_id = self.inbox.accept(dedupe_key(payload, body), mode, content_type, body)
+        except Exception as error:  # a stalled or missing database: let Slack retry
+            log.warning("inbox: could not store a Slack request in time: %s", type(error).__name__)
+            raise NotStored from error
+        if item_id is not None:
+            self.inbox.kick(item_id)
+        return None
+
+
+def dedupe_key(payload: dict[str, Any], body: str) -> str:
+    """Slack's retries of one event (or one click) map to one key."""
+    if payload.get("event_id"):
+        return f"event:{payload['event_id']}"[:128]
+    if payload.get("trigger_id"):
+        return f"trigger:{payload['trigger_id']}"[:128]
+    return "body:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+def immediate_errors(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A modal submission that is incomplete is answered in the ack (Slack shows the error in the form)."""
+    if payload.get("type") != "view_submission":
+        return None
+    view = payload.get("view") or {}
+    if view.get("callback_id") == CallbackId.TRANSFER:
+        request_id, department, _note = transfer_submission(view)
+        if request_id is None or not department:
+            return {"response_action": "errors", "errors": {"department": "Please choose a department."}}
+    return None
+
+
+def _payload(text: str, content_type: str) -> dict[str, Any] | None:
+    try:
+        if content_type.startswith("application/json"):
+            data = json.loads(text)
+            return data if isinstance(data, dict) else None
+        form = {key: values[-1] for key, values in parse_qs(text, keep_blank_values=True).items()}
+        if "payload" in form:
+            data = json.loads(form["payload"])
+            return data if isinstance(data, dict) else None
+        return form if form else None
+    except (ValueError, RecursionError):
+        return None
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY:
+        return None
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
+def _empty(start_response: StartResponse) -> list[bytes]:
+    start_response("200 OK", [("Content-Length", "0")])
+    return [b""]
+

@@ -1,0 +1,137 @@
+"""The Messages the domain asks for, rendered as Slack writes (Block Kit from the pure builders)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.messages import Notice, Posted
+from bot.outbox import PERMALINK, LinkTo, SlackWrite
+from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
+from bot.words import Purpose, Status
+from handlers import blocks
+from handlers import escalation_blocks as esc
+
+REQUESTER, STAFF = "requester", "staff"  # outbox lanes: each is sent in order, independently
+EDITED_AS = {Posted.ANSWER: Purpose.ANSWER, Posted.CHOICES: Purpose.ANSWER, Posted.TRIAGE: Purpose.TRIAGE,
+             Posted.FOLLOWUP: Purpose.FOLLOWUP}
+
+
+class SlackMessages:
+    """Renders each domain message; pure (no Web API calls: the dispatcher sends what this returns)."""
+
+    def question_quote(self, request: RequestView) -> SlackWrite:
+        """The question quoted in the DM, so the answers below it have something to answer."""
+        return _post(request.channel_id, blocks.question_quote(request), purpose=Purpose.QUESTION)
+
+    def answer(self, request: RequestView, answer: str) -> SlackWrite:
+        """The KB answer with its verdict buttons, in the requester's thread or DM."""
+        text, body = blocks.answer_message(request, answer)
+        return _post(request.channel_id, text, body, request.reply_thread_ts, purpose=Purpose.ANSWER)
+
+    def choices(self, request: RequestView, choices: Sequence[tuple[str, str]]) -> SlackWrite:
+        """ "Did you mean …?" in the requester's thread or DM."""
+        text, body = blocks.choices_message(request, choices)
+        return _post(request.channel_id, text, body, request.reply_thread_ts, purpose=Purpose.ANSWER)
+
+    def escalation_notice(self, request: RequestView, reply_expected_from: datetime | None) -> SlackWrite:
+        """Who has the request (and, after hours, when to expect a reply)."""
+        text = blocks.escalation_notice(request, esc.after_hours_note(reply_expected_from))
+        return _post(request.channel_id, text, None, request.reply_thread_ts)
+
+    def triage(self, request: RequestView, history: Sequence[HistoryLine]) -> SlackWrite | None:
+        """The triage post with a link to the original message (and the history after a transfer)."""
+        if not request.triage_channel:
+            return None
+        text, body = blocks.triage_message(request, PERMALINK, esc.history_block(history))
+        return _post(request.triage_channel, text, body, purpose=Purpose.TRIAGE, link=_original(request),
+                     lane=STAFF)
+
+    def page(self, request: RequestView, step: str, user: str) -> SlackWrite:
+        """A DM to one person paged for an unclaimed request, linking to the triage post."""
+        return _post(user, esc.page_text(request, step, PERMALINK), link=LinkTo(purpose=Purpose.TRIAGE), lane=STAFF)
+
+    def escalation_status(self, request: RequestView, steps: Sequence[EscalationStep],
+                          edit: bool) -> SlackWrite | None:
+        """The one status line in the triage thread: posted the first time, edited after."""
+        if not request.triage_channel:
+            return None
+        text, body = esc.escalation_status(steps)
+        if edit:
+            return SlackWrite("chat.update", {"text": text, "blocks": body}, edit_of=Purpose.ESCALATION,
+                              lane=STAFF)
+        return SlackWrite("chat.postMessage", {"channel": request.triage_channel, "text": text, "blocks": body},
+                          purpose=Purpose.ESCALATION, thread_of=Purpose.TRIAGE, lane=STAFF)
+
+    def stale_reminder(self, request: RequestView) -> SlackWrite | None:
+        """A DM to the claimer about a request that went quiet."""
+        return _post(request.claimed_by, esc.stale_reminder(request), lane=STAFF) if request.claimed_by else None
+
+    def transferred_away(self, request: RequestView, transfer: Transfer) -> SlackWrite | None:
+        """The old triage post, edited to say where the request went (buttons gone)."""
+        if not transfer.old_triage_channel:
+            return None
+        quote = f"*Request #{request.id}* from <@{request.user_id}>\n> {blocks.short(request.text, 300)}"
+        text, body = esc.transferred_away(request, transfer, quote)
+        return SlackWrite("chat.update", {"text": text, "blocks": body}, edit_of=Purpose.TRIAGE, lane=STAFF)
+
+    def requester_transferred(self, request: RequestView, transfer: Transfer,
+                              reply_expected_from: datetime | None) -> SlackWrite:
+        """Tell the requester, once, where the request went."""
+        text = esc.requester_transferred(request, transfer, reply_expected_from)
+        return _post(request.channel_id, text, None, request.reply_thread_ts)
+
+    def followup_question(self, request: RequestView) -> SlackWrite:
+        """ "Was it really fixed?" in the requester's thread or DM."""
+        text, body = blocks.followup_question(request)
+        return _post(request.channel_id, text, body, request.reply_thread_ts, purpose=Purpose.FOLLOWUP)
+
+    def notice(self, request: RequestView, notice: Notice) -> SlackWrite | None:
+        """Claimed/resolved to the requester; reopened to the claimer in the triage thread."""
+        if notice is Notice.REOPENED:
+            if not request.triage_channel:
+                return None
+            return SlackWrite("chat.postMessage", {"channel": request.triage_channel,
+                                                   "text": blocks.claimer_reopened(request)},
+                              thread_of=Purpose.TRIAGE, lane=STAFF)
+        text = blocks.requester_claimed(request) if notice is Notice.CLAIMED else blocks.requester_resolved(request)
+        return _post(request.channel_id, text, None, request.reply_thread_ts)
+
+    def refresh(self, request: RequestView, posted: Posted) -> SlackWrite | None:
+        """The edit that makes one of the bot's messages show the request's current state."""
+        link = None
+        if posted is Posted.ANSWER and request.status == Status.ANSWERED:  # picked: the answer, with buttons
+            text, body = blocks.answer_message(request, request.answer_text or "")
+        elif posted is Posted.ANSWER:
+            text, body = blocks.answer_after_verdict(request)
+        elif posted is Posted.CHOICES:
+            text, body = blocks.choices_after_none(request)
+        elif posted is Posted.TRIAGE:
+            text, body = blocks.triage_message(request, PERMALINK)
+            link = _original(request)
+        else:
+            text, body = blocks.followup_after_verdict(request)
+        lane = STAFF if posted is Posted.TRIAGE else REQUESTER
+        return SlackWrite("chat.update", {"text": text, "blocks": body}, edit_of=EDITED_AS[posted], link=link,
+                          lane=lane)
+
+    def alert(self, channel: str, text: str) -> SlackWrite:
+        """An operational problem, for the admins' channel."""
+        return _post(channel, f":warning: {text}")
+
+
+def _original(request: RequestView) -> LinkTo:
+    # A question asked by command has no message of its own until the bot quotes it in the DM.
+    if request.source == "command":
+        return LinkTo(purpose=Purpose.QUESTION)
+    return LinkTo(channel=request.channel_id, ts=request.message_ts)
+
+
+def _post(channel: str, text: str, body: list[dict[str, Any]] | None = None, thread_ts: str | None = None, *,
+          purpose: Purpose | None = None, link: LinkTo | None = None, lane: str = "requester") -> SlackWrite:
+    args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+    if body:
+        args["blocks"] = body
+    if thread_ts:
+        args["thread_ts"] = thread_ts
+    return SlackWrite("chat.postMessage", args, purpose=purpose, link=link, lane=lane)

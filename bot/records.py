@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.words import Resolution, Status
+
 
 @dataclass(frozen=True)
 class Question:
@@ -34,8 +36,8 @@ class RequestView:
     department_id: str
     department_name: str
     triage_channel: str | None
-    status: str
-    resolution: str | None
+    status: Status
+    resolution: Resolution | None
     kb_entry_id: str | None
     oncall_user_id: str | None
     claimed_by: str | None

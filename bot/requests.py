@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.records import HistoryLine, RequestView
+from bot.words import Resolution, Status
 from kb import Department, KnowledgeBase
 from storage import queries
 from storage.models import Request
@@ -31,7 +32,8 @@ class RequestStore:
             text=request.text, department_id=request.department_id,
             department_name=department.name if department else request.department_id,
             triage_channel=request.triage_channel or (department.triage_channel if department else None),
-            status=request.status, resolution=request.resolution, kb_entry_id=request.kb_entry_id,
+            status=Status(request.status),
+            resolution=Resolution(request.resolution) if request.resolution else None, kb_entry_id=request.kb_entry_id,
             oncall_user_id=request.oncall_user_id, claimed_by=request.claimed_by,
             reopen_count=request.reopen_count, answer_ts=request.answer_ts,
             triage_ts=request.triage_ts, followup_channel=request.followup_channel,

@@ -63,9 +63,9 @@ def answer_after_verdict(request: RequestView) -> tuple[str, Blocks]:
 
 def escalation_notice(request: RequestView, after_hours: str = "") -> str:
     """Tell the employee, politely, who has their request (and, after hours, when to expect a reply)."""
-    who = f" <@{request.oncall_user_id}> is on call," if request.oncall_user_id else ""
+    who = f"<@{request.oncall_user_id}> is on call, and someone" if request.oncall_user_id else "Someone"
     return (f"I couldn't find a confident answer, so I've passed your request to "
-            f"*{request.department_name}*.{who} and someone will get back to you right here. "
+            f"*{request.department_name}*. {who} will get back to you right here. "
             f"(Request #{request.id}){after_hours}")
 
 
@@ -135,8 +135,10 @@ def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
     if refusal is Refusal.NOT_STAFF:
         team = request.department_name if request else "the department"
         return f"Only members of {team} can claim or resolve this request."
-    if refusal is Refusal.NOT_CLAIMER and request:
+    if refusal is Refusal.NOT_CLAIMER and request and request.claimed_by:
         return f"Only <@{request.claimed_by}>, who claimed it, can unclaim this request."
+    if refusal is Refusal.NOT_CLAIMER:
+        return "This request is not claimed by anyone any more, so there is nothing to unclaim."
     if refusal is Refusal.NOT_REQUESTER and request:
         return f"Only <@{request.user_id}>, who asked, can answer this."
     if refusal is Refusal.SAME_DEPARTMENT and request:
@@ -185,7 +187,7 @@ def section(text: str) -> dict[str, Any]:
 
 def context(text: str) -> dict[str, Any]:
     """A small-print context block."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
 
 
 def _actions(request_id: int, *buttons: tuple[ActionId, str, str | None]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ def question_from_dm(event: dict[str, Any]) -> Question | None:
         return None
     user, text, ts = event.get("user"), (event.get("text") or "").strip(), event.get("ts")
     thread_ts = event.get("thread_ts")
-    if not user or not ts or not text or (thread_ts and thread_ts != ts):
+    if not user or not ts or not text or not event.get("channel") or (thread_ts and thread_ts != ts):
         return None  # a threaded reply is conversation about an existing request, not a new one
     return Question(channel_id=event["channel"], user_id=user, message_ts=ts, thread_ts=None,
                     text=text, source="dm", is_direct=True)
@@ -38,7 +38,7 @@ def pick_of(body: dict[str, Any]) -> tuple[int, str] | None:
     """(request id, entry id) from a "Did you mean …?" button's value "<request>|<entry>"."""
     try:
         request_id, entry_id = str(body["actions"][0]["value"]).split("|", 1)
-        return int(request_id), entry_id
+        return (int(request_id), entry_id) if entry_id else None
     except (KeyError, IndexError, TypeError, ValueError):
         return None
 

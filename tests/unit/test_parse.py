@@ -76,8 +76,6 @@ def test_dm_text_is_kept_as_typed_apart_from_surrounding_whitespace():
     assert question is not None and question.text == "first\n  second <@U0HLANNA>"
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason="question_from_dm reads event['channel'] without checking "
-                   "it (question_from_mention does check), so a DM event without a channel raises KeyError")
 def test_a_dm_without_a_channel_is_ignored_not_an_error():
     assert question_from_dm(_dm(channel=...)) is None
 
@@ -169,7 +167,5 @@ def test_pick_of_malformed_bodies(body):
     assert pick_of(body) is None
 
 
-@pytest.mark.xfail(strict=True, reason="pick_of('12|') returns (12, '') - an empty entry id is not a pick; "
-                   "the domain then refuses NOT_FOUND instead of the click being ignored as malformed")
 def test_pick_of_an_empty_entry_id_is_malformed():
     assert pick_of(_click({"value": "12|"})) is None

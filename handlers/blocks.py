@@ -8,6 +8,7 @@ from bot.records import Refusal, RequestView
 from bot.states import Verb, can
 from bot.words import Resolution, Status
 from handlers.action_ids import ActionId
+from handlers.escape import mrkdwn
 
 Blocks = list[dict[str, Any]]
 TRIAGE_BUTTONS: list[tuple[Verb, tuple[ActionId, str, str | None]]] = [  # shown when the verb is possible
@@ -21,13 +22,13 @@ QUOTE_CHARS = 600  # long questions are cut in previews; the link leads to the w
 
 def question_quote(request: RequestView) -> str:
     """The question, quoted back in the DM when it was asked with a command rather than a message."""
-    return f"You asked: “{request.text}”"
+    return f"You asked: “{mrkdwn(request.text)}”"
 
 
 def answer_message(request: RequestView, answer: str) -> tuple[str, Blocks]:
     """The KB answer offered to the employee, with "solved" / "still need help" buttons."""
-    return answer, [
-        section(answer),
+    return mrkdwn(answer), [
+        section(mrkdwn(answer)),
         context("Did this answer your question?"),
         _actions(request.id, (ActionId.SOLVED, "That solved it", "primary"),
                  (ActionId.NEED_HELP, "I still need help", None)),
@@ -47,17 +48,17 @@ def choices_message(request: RequestView, choices: Sequence[tuple[str, str]]) ->
 
 def choices_after_none(request: RequestView) -> tuple[str, Blocks]:
     """The "Did you mean …?" message once the employee said none of them fits."""
-    text = f"None of those fit, so I've passed your question to *{request.department_name}*."
+    text = f"None of those fit, so I've passed your question to *{mrkdwn(request.department_name)}*."
     return text, [section(text)]
 
 
 def answer_after_verdict(request: RequestView) -> tuple[str, Blocks]:
     """The KB answer once the employee said whether it helped (buttons gone)."""
-    answer = request.answer_text or "(answer)"
+    answer = mrkdwn(request.answer_text or "(answer)")
     if request.status == Status.CLOSED:
         note = ":white_check_mark: Marked as solved. Glad it helped!"
     else:
-        note = f":arrow_right: Passed to *{request.department_name}*. Someone will follow up here."
+        note = f":arrow_right: Passed to *{mrkdwn(request.department_name)}*. Someone will follow up here."
     return answer, [section(answer), context(note)]
 
 
@@ -65,7 +66,7 @@ def escalation_notice(request: RequestView, after_hours: str = "") -> str:
     """Tell the employee, politely, who has their request (and, after hours, when to expect a reply)."""
     who = f"<@{request.oncall_user_id}> is on call, and someone" if request.oncall_user_id else "Someone"
     return (f"I couldn't find a confident answer, so I've passed your request to "
-            f"*{request.department_name}*. {who} will get back to you right here. "
+            f"*{mrkdwn(request.department_name)}*. {who} will get back to you right here. "
             f"(Request #{request.id}){after_hours}")
 
 
@@ -84,12 +85,12 @@ def triage_message(request: RequestView, permalink: str | None,
         blocks.append(extra)
     if buttons:
         blocks.append(_actions(request.id, *buttons))
-    return f"Request #{request.id} from <@{request.user_id}>: {request.text[:200]}", blocks
+    return f"Request #{request.id} from <@{request.user_id}>: {short(request.text, 200)}", blocks
 
 
 def requester_claimed(request: RequestView) -> str:
     """Tell the employee who is on it."""
-    return f"<@{request.claimed_by}> from *{request.department_name}* is on it."
+    return f"<@{request.claimed_by}> from *{mrkdwn(request.department_name)}* is on it."
 
 
 def requester_resolved(request: RequestView) -> str:
@@ -123,7 +124,7 @@ def followup_after_verdict(request: RequestView) -> tuple[str, Blocks]:
     elif request.status == Status.CLOSED:
         note = "No answer, so I've closed this request. Just ask again if it comes back."
     else:
-        who = f"<@{request.claimed_by}>" if request.claimed_by else f"*{request.department_name}*"
+        who = f"<@{request.claimed_by}>" if request.claimed_by else f"*{mrkdwn(request.department_name)}*"
         note = f"Sorry to hear that. I've reopened it and told {who}."
     return question, [section(question), context(note)]
 
@@ -133,7 +134,7 @@ def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
     if refusal is Refusal.ALREADY_CLAIMED and request and request.claimed_by:
         return f"This request is already claimed by <@{request.claimed_by}>."
     if refusal is Refusal.NOT_STAFF:
-        team = request.department_name if request else "the department"
+        team = mrkdwn(request.department_name) if request else "the department"
         return f"Only members of {team} can claim or resolve this request."
     if refusal is Refusal.NOT_CLAIMER and request and request.claimed_by:
         return f"Only <@{request.claimed_by}>, who claimed it, can unclaim this request."
@@ -142,7 +143,7 @@ def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
     if refusal is Refusal.NOT_REQUESTER and request:
         return f"Only <@{request.user_id}>, who asked, can answer this."
     if refusal is Refusal.SAME_DEPARTMENT and request:
-        return f"This request is already with {request.department_name}."
+        return f"This request is already with {mrkdwn(request.department_name)}."
     if refusal is Refusal.UNKNOWN_DEPARTMENT:
         return "That department no longer exists in the knowledge base; please pick another."
     if refusal is Refusal.ALREADY_DONE and request:
@@ -171,13 +172,13 @@ def _triage_state(request: RequestView) -> tuple[str, list[tuple[ActionId, str, 
 
 def _quote(text: str) -> str:
     body = text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
-    return "\n".join(f"> {line}" for line in body.splitlines() or [""])
+    return "\n".join(f"> {mrkdwn(line)}" for line in body.splitlines() or [""])
 
 
 def short(text: str, limit: int = 120) -> str:
-    """One line of at most `limit` characters."""
+    """User text as one escaped line of at most `limit` characters (cut first, so no entity is split)."""
     one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[:limit] + "…"
+    return mrkdwn(one_line if len(one_line) <= limit else one_line[:limit] + "…")
 
 
 def section(text: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from bot.lifecycle import Lifecycle
 from bot.outbox import Outbox
 from handlers import oncall_blocks, replies
 from handlers.intake import ask_in_dm
+from handlers.parse import plain
 from kb import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def register_commands(app: App, lifecycle: Lifecycle, outbox: Outbox, kb: Callab
     @app.command(COMMAND)
     def on_helploop(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ack()
-        text = (command.get("text") or "").strip()
+        text = plain(command.get("text") or "").strip()
         response_url = command.get("response_url")
         if is_question(text):
             replies.respond(outbox, response_url, "Got it. I'll answer you in our direct messages.")

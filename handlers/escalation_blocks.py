@@ -9,6 +9,8 @@ from typing import Any
 from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
 from handlers.action_ids import CallbackId
 from handlers.blocks import Blocks, context, section, short
+from handlers.escape import clean, mrkdwn
+from handlers.parse import database_id
 
 STEP_NAMES = {"backup": "the backup on-call", "staff": "the whole team", "manager": "the manager"}
 HISTORY_LINES = 12
@@ -30,7 +32,7 @@ def after_hours_note(reply_expected_from: datetime | None) -> str:
 def page_text(request: RequestView, step: str, triage_link: str | None) -> str:
     """The direct message that pages someone about an unclaimed request."""
     where = f" <{triage_link}|Open it in the triage channel>" if triage_link else ""
-    return (f":rotating_light: Request #{request.id} for *{request.department_name}* from "
+    return (f":rotating_light: Request #{request.id} for *{mrkdwn(request.department_name)}* from "
             f"<@{request.user_id}> has not been claimed yet: “{short(request.text)}”.{where}")
 
 
@@ -50,17 +52,17 @@ def stale_reminder(request: RequestView) -> str:
 
 def transferred_away(request: RequestView, transfer: Transfer, text: str) -> tuple[str, Blocks]:
     """The old triage post once the request moved to another department (buttons gone)."""
-    note = f": “{transfer.note}”" if transfer.note else ""
-    line = f":arrow_right_hook: Transferred to *{transfer.to_department}* by <@{transfer.by}>{note}"
+    note = f": “{mrkdwn(transfer.note)}”" if transfer.note else ""
+    line = f":arrow_right_hook: Transferred to *{mrkdwn(transfer.to_department)}* by <@{transfer.by}>{note}"
     return line, [section(text), context(line)]
 
 
 def requester_transferred(request: RequestView, transfer: Transfer, reply_expected_from: datetime | None) -> str:
     """Tell the employee, once, where their request went and why."""
-    note = f" Note from <@{transfer.by}>: “{transfer.note}”." if transfer.note else ""
+    note = f" Note from <@{transfer.by}>: “{mrkdwn(transfer.note)}”." if transfer.note else ""
     oncall = f" <@{request.oncall_user_id}> is on call there." if request.oncall_user_id else ""
-    return (f"Your request #{request.id} is now with *{transfer.to_department}* (moved from "
-            f"{transfer.from_department}); they can see everything so far.{note}{oncall}"
+    return (f"Your request #{request.id} is now with *{mrkdwn(transfer.to_department)}* (moved from "
+            f"{mrkdwn(transfer.from_department)}); they can see everything so far.{note}{oncall}"
             f"{after_hours_note(reply_expected_from)}")
 
 
@@ -81,7 +83,7 @@ def transfer_modal(request: RequestView, departments: Sequence[tuple[str, str]])
         "submit": {"type": "plain_text", "text": "Transfer"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            section(f"From *{request.department_name}*: “{short(request.text)}”"),
+            section(f"From *{mrkdwn(request.department_name)}*: “{short(request.text)}”"),
             {"type": "input", "block_id": "department", "label": {"type": "plain_text", "text": "To department"},
              "element": {"type": "static_select", "action_id": "value", "options": options}},
             {"type": "input", "block_id": "note", "optional": True,
@@ -96,20 +98,17 @@ def transfer_submission(view: dict[str, Any]) -> tuple[int | None, str | None, s
     values = (view.get("state") or {}).get("values") or {}
     chosen = ((values.get("department") or {}).get("value") or {}).get("selected_option") or {}
     note = ((values.get("note") or {}).get("value") or {}).get("value")
-    try:
-        request_id = int(view.get("private_metadata") or "")
-    except ValueError:
-        request_id = None
-    return request_id, chosen.get("value"), note
+    return database_id(view.get("private_metadata") or ""), chosen.get("value"), clean(note) if note else note
 
 
 def _history_line(line: HistoryLine) -> str:
     detail = json.loads(line.detail) if line.detail else {}
     what = {"created": "asked",
-            "transferred": f"transferred {detail.get('from_department')} → {detail.get('to_department')}",
+            "transferred": f"transferred {mrkdwn(str(detail.get('from_department')))} → "
+                           f"{mrkdwn(str(detail.get('to_department')))}",
             "escalation_step": f"paged {STEP_NAMES.get(detail.get('step'), detail.get('step'))}",
             }.get(line.action, line.action.replace("_", " "))
     if line.action == "transferred" and detail.get("note"):
-        what += f" (“{detail['note']}”)"
+        what += f" (“{mrkdwn(str(detail['note']))}”)"
     who = "" if line.actor == "helploop" else f" <@{line.actor}>"
     return f"{slack_time(line.at, '{date_short} {time}')}{who} {what}"

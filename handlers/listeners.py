@@ -12,13 +12,13 @@ from slack_sdk import WebClient
 from bot.followups import Followups
 from bot.lifecycle import Lifecycle
 from bot.outbox import Outbox
-from bot.records import Outcome
+from bot.records import Outcome, Question
 from bot.transfer import Transfers
 from handlers import blocks, replies
 from handlers import escalation_blocks as esc
 from handlers.action_ids import ActionId, CallbackId
 from handlers.intake import Intake, ask, register_intake
-from handlers.parse import (pick_of, question_from_dm, question_from_help_channel, question_from_mention,
+from handlers.parse import (has_words, pick_of, question_from_dm, question_from_help_channel, question_from_mention,
                             request_id_of)
 
 log = logging.getLogger(__name__)
@@ -35,23 +35,26 @@ def register(app: App, lifecycle: Lifecycle, followups: Followups, transfers: Tr
 
 
 def _register_questions(app: App, lifecycle: Lifecycle, intake: Intake, outbox: Outbox) -> None:
+    def take(question: Question) -> None:
+        if has_words(question.text):
+            ask(lifecycle, question)
+        else:  # an empty mention, or only emoji: nothing to answer, so say how to ask
+            thread = None if question.is_direct else question.thread_ts or question.message_ts
+            replies.post(outbox, question.channel_id, EMPTY_MENTION_REPLY, thread)
+
     @app.event("message")
     def on_message(event: dict[str, Any]) -> None:
         question = question_from_dm(event) or question_from_help_channel(event, intake.help_channels)
         if question:
-            ask(lifecycle, question)
+            take(question)
 
     register_intake(app, lifecycle, intake, outbox)
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any]) -> None:
         question = question_from_mention(event)
-        if question is None:
-            return
-        if not question.text:
-            replies.post(outbox, question.channel_id, EMPTY_MENTION_REPLY, question.thread_ts or question.message_ts)
-            return
-        ask(lifecycle, question)
+        if question is not None:
+            take(question)
 
 
 def _register_buttons(app: App, lifecycle: Lifecycle, followups: Followups, outbox: Outbox) -> None:

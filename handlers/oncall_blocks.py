@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.oncall import Shift, in_working_hours, next_shifts, shifts_at
 from handlers.blocks import context, section
+from handlers.escape import mrkdwn
 from kb import Department
 
 Blocks = list[dict[str, Any]]
@@ -35,7 +36,7 @@ def department_roster(department: Department, at: datetime) -> str:
     hours = ""
     if department.working_hours is not None:
         hours = " · in working hours" if in_working_hours(department, at) else " · outside working hours"
-    lines = [f"*{department.name}* (`{department.id}`) · {department.schedule.timezone}{hours}"]
+    lines = [f"*{mrkdwn(department.name)}* (`{department.id}`) · {department.schedule.timezone}{hours}"]
     for now, nxt in zip(shifts_at(department, at), next_shifts(department, at), strict=True):
         lines.append(f"• *{now.layer}*: {_who(now)} until {_local(now.until, zone)}, then {_who(nxt)}")
     return "\n".join(lines)
@@ -45,7 +46,8 @@ def roster_message(departments: Iterable[Department], at: datetime) -> tuple[str
     """The on-call roster of `departments` at `at` (fallback text, blocks)."""
     chosen = list(departments)[:MAX_DEPARTMENTS]
     text = "On call: " + "; ".join(
-        f"{d.name}: " + ", ".join(f"{s.layer} <@{s.user_id}>" for s in shifts_at(d, at) if s.user_id) for d in chosen)
+        f"{mrkdwn(d.name)}: " + ", ".join(f"{mrkdwn(s.layer)} <@{s.user_id}>" for s in shifts_at(d, at) if s.user_id)
+        for d in chosen)
     blocks: Blocks = [section(":telephone_receiver: *Who is on call*")]
     blocks.extend(section(department_roster(d, at)) for d in chosen)
     blocks.append(context("Schedules live in departments.yaml; times are each department's local time."))
@@ -54,13 +56,13 @@ def roster_message(departments: Iterable[Department], at: datetime) -> tuple[str
 
 def usage_message(unknown: str | None = None) -> tuple[str, Blocks]:
     """How to use /helploop; names the subcommand that was not understood, if any."""
-    intro = f"Sorry, I don't know `/helploop {unknown}`. " if unknown else ""
+    intro = f"Sorry, I don't know `/helploop {mrkdwn(unknown)}`. " if unknown else ""
     text = intro + USAGE
     return text, [section(text)]
 
 
 def unknown_department_message(wanted: str, known: Iterable[str]) -> tuple[str, Blocks]:
     """A polite reply for `/helploop oncall <department>` naming a department that does not exist."""
-    text = (f"There is no department `{wanted}`. Try one of: "
+    text = (f"There is no department `{mrkdwn(wanted)}`. Try one of: "
             + ", ".join(f"`{d}`" for d in known) + ".")
     return text, [section(text)]

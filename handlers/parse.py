@@ -5,15 +5,44 @@ import re
 from typing import Any
 
 from bot.records import Question
+from handlers.escape import clean
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_MARKUP = re.compile(r"<([^<>]*)>")
+_WORDISH = re.compile(r"\w")
+
+
+def plain(raw: str) -> str:
+    """What the person typed, from Slack's message markup: mentions of people dropped, channels as #name,
+    links as their label (and address), `&lt;`-style entities decoded, control characters removed."""
+    return clean(_MARKUP.sub(_plain_markup, MENTION.sub(" ", raw or ""))
+                 .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+def _plain_markup(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("#"):
+        return f"#{label or target[1:]}"
+    if target.startswith("!"):
+        return f"@{label or target[1:].split('^')[0]}"
+    return f"{label} ({target})" if label and label != target else target
+
+
+def _one_line(raw: str) -> str:
+    return " ".join(plain(raw).split())
+
+
+def has_words(text: str) -> bool:
+    """False for text with no letters or digits at all (emoji only, punctuation): nothing to answer."""
+    return bool(_WORDISH.search(re.sub(r":[a-z0-9_+-]+:", " ", text)))
 
 
 def question_from_dm(event: dict[str, Any]) -> Question | None:
     """A direct message to the bot; edits, bot messages, joins and thread replies are ignored."""
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return None
-    user, text, ts = event.get("user"), (event.get("text") or "").strip(), event.get("ts")
+    user, text, ts = event.get("user"), plain(event.get("text") or "").strip(), event.get("ts")
     thread_ts = event.get("thread_ts")
     if not user or not ts or not text or not event.get("channel") or (thread_ts and thread_ts != ts):
         return None  # a threaded reply is conversation about an existing request, not a new one
@@ -28,9 +57,9 @@ def question_from_mention(event: dict[str, Any]) -> Question | None:
     user, ts = event.get("user"), event.get("ts")
     if not user or not ts or not event.get("channel"):
         return None
-    text = MENTION.sub(" ", event.get("text") or "")
+    text = _one_line(event.get("text") or "")
     return Question(channel_id=event["channel"], user_id=user, message_ts=ts,
-                    thread_ts=event.get("thread_ts"), text=" ".join(text.split()),
+                    thread_ts=event.get("thread_ts"), text=text,
                     source="mention", is_direct=False)
 
 
@@ -38,17 +67,29 @@ def pick_of(body: dict[str, Any]) -> tuple[int, str] | None:
     """(request id, entry id) from a "Did you mean …?" button's value "<request>|<entry>"."""
     try:
         request_id, entry_id = str(body["actions"][0]["value"]).split("|", 1)
-        return (int(request_id), entry_id) if entry_id else None
+        number = database_id(request_id)
+        return (number, entry_id) if entry_id and number is not None else None
     except (KeyError, IndexError, TypeError, ValueError):
         return None
 
 
 def request_id_of(body: dict[str, Any]) -> int | None:
-    """The request id carried in the clicked button's value."""
+    """The request id carried in the clicked button's value (None unless a plausible database id)."""
     try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError):
+        return database_id(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError):
         return None
+
+
+MAX_ID = 2**31 - 1  # the id columns are 32-bit; a longer number is not one of ours
+
+
+def database_id(value: Any) -> int | None:
+    """A plausible request id from a button value or modal metadata (a string of at most 10 digits), else None."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 def question_from_help_channel(event: dict[str, Any], help_channels: frozenset[str]) -> Question | None:
@@ -58,8 +99,8 @@ def question_from_help_channel(event: dict[str, Any], help_channels: frozenset[s
     if event.get("subtype") or event.get("bot_id"):
         return None
     user, ts, thread_ts = event.get("user"), event.get("ts"), event.get("thread_ts")
-    text = " ".join(MENTION.sub(" ", event.get("text") or "").split())
-    if not user or not ts or not text or (thread_ts and thread_ts != ts):
+    text = _one_line(event.get("text") or "")
+    if not user or not ts or not has_words(text) or (thread_ts and thread_ts != ts):
         return None
     return Question(channel_id=event["channel"], user_id=user, message_ts=ts, thread_ts=None, text=text,
                     source="channel", is_direct=False)
@@ -68,8 +109,8 @@ def question_from_help_channel(event: dict[str, Any], help_channels: frozenset[s
 def question_from_message(channel: str, message: dict[str, Any], requester: str, source: str) -> Question | None:
     """A request made from an existing message (shortcut, emoji), answered in that message's thread."""
     ts = message.get("ts")
-    text = " ".join(MENTION.sub(" ", message.get("text") or "").split())
-    if not ts or not text or message.get("bot_id"):
+    text = _one_line(message.get("text") or "")
+    if not ts or not has_words(text) or message.get("bot_id"):
         return None
     thread_ts = message.get("thread_ts")
     return Question(channel_id=channel, user_id=requester, message_ts=ts,

@@ -167,7 +167,7 @@ def test_triage_quotes_every_line_of_the_question_and_cuts_long_ones(question, q
 
 def test_triage_fallback_text_is_header_and_first_200_characters():
     text, _ = b.triage_message(view(text="q" * 500), PERMALINK)
-    assert text == "Request #42 from <@U0EMPLOYEE>: " + "q" * 200
+    assert text == "Request #42 from <@U0EMPLOYEE>: " + "q" * 200 + "…"
 
 
 def test_triage_extra_block_goes_between_status_and_buttons():
@@ -180,7 +180,7 @@ def test_triage_extra_block_goes_between_status_and_buttons():
 # --- messages to the employee and the claimer --------------------------------------------------------------
 @pytest.mark.parametrize("build, request_, expected", [
     (b.requester_claimed, view_in("claimed", department_name="People & HR"),
-     "<@U0HLANNA> from *People & HR* is on it."),
+     "<@U0HLANNA> from *People &amp; HR* is on it."),  # mrkdwn: Slack shows "&"
     (b.requester_resolved, view_in("resolved"),
      "<@U0HLANNA> marked your request as resolved. I'll check back with you later to make sure it's really fixed."),
     (b.requester_resolved, view_in("resolved", claimed_by=None),
@@ -219,7 +219,7 @@ def test_followup_after_verdict_drops_the_buttons_and_says_what_happened(state, 
 @pytest.mark.parametrize("refusal, request_, expected", [
     (Refusal.ALREADY_CLAIMED, view_in("claimed"), "This request is already claimed by <@U0HLANNA>."),
     (Refusal.NOT_STAFF, view(department_name="People & HR"),
-     "Only members of People & HR can claim or resolve this request."),
+     "Only members of People &amp; HR can claim or resolve this request."),
     (Refusal.NOT_STAFF, None, "Only members of the department can claim or resolve this request."),
     (Refusal.NOT_CLAIMER, view_in("claimed"), "Only <@U0HLANNA>, who claimed it, can unclaim this request."),
     (Refusal.NOT_REQUESTER, view(), "Only <@U0EMPLOYEE>, who asked, can answer this."),

@@ -27,7 +27,7 @@ def test_roster_of_every_department_says_who_is_on_call_until_when_and_who_is_ne
         "• *primary*: <@U0HLAGATA> until Mon 09 Mar 09:00 CET, then <@U0HLMAREK>",
         FOOTER,
     ]
-    assert text == ("On call: IT: primary <@U0HLPIOTR>, backup <@U0HLKASIA>; People & HR: primary <@U0HLMAGDA>; "
+    assert text == ("On call: IT: primary <@U0HLPIOTR>, backup <@U0HLKASIA>; People &amp; HR: primary <@U0HLMAGDA>; "
                     "Facilities: primary <@U0HLEWA>; Finance: primary <@U0HLAGATA>")
     assert buttons(blocks) == []
 

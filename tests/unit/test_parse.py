@@ -71,9 +71,9 @@ def test_which_message_events_become_questions(event, source):
     assert (question.source if question else None) == source
 
 
-def test_dm_text_is_kept_as_typed_apart_from_surrounding_whitespace():
+def test_dm_text_is_kept_as_typed_apart_from_surrounding_whitespace_and_mentions():
     question = question_from_dm(_dm(text=" first\n  second <@U0HLANNA> "))
-    assert question is not None and question.text == "first\n  second <@U0HLANNA>"
+    assert question is not None and question.text == "first\n  second"
 
 
 def test_a_dm_without_a_channel_is_ignored_not_an_error():

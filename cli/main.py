@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import threading
 from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 
+from wiring.logs import configure as configure_logging
 from wiring.settings import Settings, SettingsError
 
-README_HINT = "See README.md, section \"Create the Slack app\"."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,11 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env where the admin runs it
-    quiet = args.handler is not _run  # the demo and tools print their own output
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per tick is noise
     try:
+        settings = Settings.from_env()
+        quiet = args.handler is not _run  # the demo and tools print their own output
+        configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
         return args.handler(args)
     except SettingsError as error:
         print(f"helploop: {error}", file=sys.stderr)
@@ -34,39 +31,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    missing = settings.missing_credentials()
-    if missing:
-        print(f"helploop run: missing {', '.join(missing)}. Set them in the environment or in .env "
-              f"(see .env.example). {README_HINT}\nTo try helploop without Slack: helploop demo",
-              file=sys.stderr)
-        return 2
-    from wiring.app import build
-    from wiring.scheduler import start_scheduler
-    from wiring.server import Server
-    from kb import KbError
+    from wiring.service import run_service
 
-    try:
-        helploop = build(settings)
-    except KbError as error:
-        print(f"helploop run: the knowledge base in {settings.kb_dir} is invalid:\n{error}", file=sys.stderr)
-        return 1
-    scheduler = start_scheduler(helploop.tick, settings.tick_seconds, helploop.sweep, settings.sweep_seconds,
-                                helploop.kb_source.reload_if_changed, settings.kb_reload_seconds)
-    try:
-        if settings.slack_app_token:
-            logging.getLogger("helploop").info("connecting to Slack in Socket Mode")
-            helploop.serve_socket_mode(threading.Event())
-        else:
-            server = Server(helploop.wsgi, host=args.host, port=settings.port)
-            logging.getLogger("helploop").info("listening on %s/slack/events (health: /health)", server.url)
-            server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        scheduler.shutdown(wait=False)
-        helploop.close()
-    return 0
+    return run_service(Settings.from_env(), args.host)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -34,8 +35,8 @@ class SlackEdge:
     """Stores what Slack sends and acknowledges it; `inbox` processes it afterwards."""
 
     def __init__(self, inbox: Inbox, signing_secret: str | None,
-                 database_ok: Callable[[], bool] = lambda: True) -> None:
-        self.inbox = inbox
+                 database_ok: Callable[[], bool] = lambda: True, log_text: bool = False) -> None:
+        self.inbox, self.log_text = inbox, log_text
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.database_ok = database_ok
 
@@ -53,21 +54,33 @@ class SlackEdge:
         return _json(start_response, "404 Not Found", {"error": "not_found", "path": path})
 
     def _events(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.monotonic()
+        status, body, note = self._handle(environ)
+        note.setdefault("kind", "-")
+        log.info("slack request %s", note.pop("outcome"), extra={
+            **note, "status": int(status.split()[0]), "ms": round((time.monotonic() - started) * 1000, 1)})
+        return _json(start_response, status, body) if body else _empty(start_response)
+
+    def _handle(self, environ: dict[str, Any]) -> tuple[str, dict[str, Any] | None, dict[str, Any]]:
+        """(HTTP status, JSON body or None, what to log): never the body of a rejected request."""
         raw = _read_body(environ)
         if raw is None:
-            return _json(start_response, "413 Payload Too Large", {"error": "too_large"})
+            return "413 Payload Too Large", {"error": "too_large"}, {"outcome": "too_large"}
         if not self._signed(environ, raw):
-            return _json(start_response, "401 Unauthorized", {"error": "invalid_signature"})
+            return "401 Unauthorized", {"error": "invalid_signature"}, {"outcome": "bad_signature"}
         content_type = environ.get("CONTENT_TYPE") or ""
         text = raw.decode("utf-8", errors="replace")
         payload = _payload(text, content_type)
         if payload is None:
-            return _json(start_response, "400 Bad Request", {"error": "malformed_request"})
+            return "400 Bad Request", {"error": "malformed_request"}, {"outcome": "malformed"}
+        note = {"kind": kind_of(payload)}
+        if self.log_text:
+            note["text"] = text_of(payload)[:500]
         try:
-            body = self.take(payload, "http", content_type, text)
+            body, note["outcome"] = self.take(payload, "http", content_type, text)
         except NotStored:
-            return _json(start_response, "503 Service Unavailable", {"error": "try_again"})
-        return _json(start_response, "200 OK", body) if body else _empty(start_response)
+            return "503 Service Unavailable", {"error": "try_again"}, {**note, "outcome": "not_stored"}
+        return "200 OK", body, note
 
     def _signed(self, environ: dict[str, Any], raw: bytes) -> bool:
         if self.verifier is None:
@@ -82,27 +95,58 @@ class SlackEdge:
 
     def envelope(self, payload: dict[str, Any]) -> dict[str, Any] | None:
         """Store one Socket Mode payload; returns the ack payload (raises NotStored: do not ack)."""
-        return self.take(payload, "socket_mode", None, json.dumps(payload))
+        started = time.monotonic()
+        try:
+            body, outcome = self.take(payload, "socket_mode", None, json.dumps(payload))
+        except NotStored:
+            outcome, body = "not_stored", None
+            raise
+        finally:
+            log.info("slack envelope %s", outcome, extra={"kind": kind_of(payload),
+                                                          "ms": round((time.monotonic() - started) * 1000, 1)})
+        return body
 
     # --- shared -----------------------------------------------------------------------------
 
-    def take(self, payload: dict[str, Any], mode: str, content_type: str | None, body: str) -> dict[str, Any] | None:
-        """Answer at once what needs no storing; otherwise store, then return the (usually empty) ack body."""
+    def take(self, payload: dict[str, Any], mode: str, content_type: str | None,
+             body: str) -> tuple[dict[str, Any] | None, str]:
+        """Answer at once what needs no storing; otherwise store. Returns the ack body and what happened."""
         if payload.get("type") == "url_verification":
-            return {"challenge": payload.get("challenge", "")}
+            return {"challenge": payload.get("challenge", "")}, "url_verification"
         if payload.get("ssl_check"):
-            return None
+            return None, "ssl_check"
         refusal = immediate_errors(payload)
         if refusal is not None:
-            return refusal
+            return refusal, "form_errors"
         try:
             item_id = self.inbox.accept(dedupe_key(payload, body), mode, content_type, body)
         except Exception as error:  # a stalled or missing database: let Slack retry
             log.warning("inbox: could not store a Slack request in time: %s", type(error).__name__)
             raise NotStored from error
-        if item_id is not None:
-            self.inbox.kick(item_id)
-        return None
+        if item_id is None:
+            return None, "duplicate"
+        self.inbox.kick(item_id)
+        return None, f"stored #{item_id}"
+
+
+def kind_of(payload: dict[str, Any]) -> str:
+    """A short name for what Slack sent, for the log: event type, interaction type, command."""
+    if payload.get("type") == "event_callback":
+        event = payload.get("event") or {}
+        return "event:" + str(event.get("type")) + (f"/{event['subtype']}" if event.get("subtype") else "")
+    if payload.get("command"):
+        return "command:" + str(payload["command"])[:40]
+    if payload.get("type") == "block_actions":
+        actions = payload.get("actions") or [{}]
+        return "action:" + str((actions[0] or {}).get("action_id"))[:60]
+    if payload.get("type") in ("view_submission", "view_closed"):
+        return f"{payload['type']}:" + str((payload.get("view") or {}).get("callback_id"))[:60]
+    return str(payload.get("type") or "unknown")[:40]
+
+
+def text_of(payload: dict[str, Any]) -> str:
+    """The person's text in a payload (only logged when LOG_TEXT=1)."""
+    return str((payload.get("event") or {}).get("text") or payload.get("text") or "")
 
 
 def dedupe_key(payload: dict[str, Any], body: str) -> str:

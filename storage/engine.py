@@ -15,14 +15,16 @@ def make_engine(url: str, timeout_seconds: float = 30.0) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout_seconds},
-                               pool_timeout=timeout_seconds)
+                               pool_timeout=timeout_seconds, hide_parameters=True)
         _tune_sqlite(engine, timeout_seconds)
         return engine
     millis = int(timeout_seconds * 1000)
     given = make_url(url).query.get("options", "")  # e.g. a search_path: keep it, add the timeouts
     options = " ".join(filter(None, [given if isinstance(given, str) else " ".join(given),
                                      f"-c statement_timeout={millis} -c lock_timeout={millis}"]))
+    # hide_parameters: an error message must not carry a question's text into the log.
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=timeout_seconds,
+                         hide_parameters=True,
                          connect_args={"options": options, "connect_timeout": max(1, int(timeout_seconds))})
 
 

@@ -112,7 +112,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     bolt = build_bolt(client, Services(lifecycle, followups, transfers, outbox, kb_source.current, clock.now),
                       Intake(frozenset(settings.help_channels), frozenset(settings.help_reactions)))
     inbox.processor = BoltProcessor(bolt, outbox)
-    edge = SlackEdge(inbox, settings.slack_signing_secret, lambda: ping(intake_engine))  # answers within the ack budget
+    edge = SlackEdge(inbox, settings.slack_signing_secret, lambda: ping(intake_engine),  # within the ack budget
+                     log_text=settings.log_text)
     return Helploop(settings, engine, intake_engine, sessions, kb_source, store, outbox, dispatcher, inbox,
                     lifecycle, followups, transfers, timers, edge, client)
 

@@ -10,6 +10,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
+MAX_BODY = 1_000_000  # bytes; Slack's requests are far smaller
 
 
 class Server:
@@ -17,7 +18,8 @@ class Server:
 
     def __init__(self, app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0,
                  threads: int = 8) -> None:
-        self._server: Any = create_server(app, host=host, port=port, threads=threads)
+        self._server: Any = create_server(app, host=host, port=port, threads=threads,
+                                          max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
         self._thread: threading.Thread | None = None
 
     @property

@@ -33,6 +33,9 @@ class Settings:
     slack_timeout_seconds: float = 10.0  # one Web API call; a post that times out is looked up before a retry
     inbox_lease_seconds: float = 20.0    # a stored Slack request a dead worker held is taken again after this
     sweep_seconds: float = 2.0           # how often unsent deliveries and unprocessed requests are looked for
+    log_level: str = "INFO"
+    log_format: str = "text"             # or "json": one object per line
+    log_text: bool = False               # LOG_TEXT=1 adds message text to request log lines (off: privacy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +72,10 @@ class Settings:
             slack_timeout_seconds=slack_timeout,
             inbox_lease_seconds=lease,
             sweep_seconds=sweep,
+            log_level=_choice("LOG_LEVEL", (get("LOG_LEVEL") or "INFO").upper(),
+                              ("DEBUG", "INFO", "WARNING", "ERROR")),
+            log_format=_choice("LOG_FORMAT", (get("LOG_FORMAT") or "text").lower(), ("text", "json")),
+            log_text=get("LOG_TEXT") in ("1", "true", "yes"),
         )
 
     def missing_credentials(self) -> list[str]:
@@ -84,3 +91,9 @@ class Settings:
 def _names(value: str | None) -> tuple[str, ...]:
     """A comma-separated list ("C1, C2" or ":sos:,ticket") as clean names."""
     return tuple(name.strip().strip(":") for name in (value or "").split(",") if name.strip().strip(":"))
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+    return value

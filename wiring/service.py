@@ -1,0 +1,116 @@
+"""`helploop run` as a service: clean one-line startup errors, graceful SIGTERM, documented exit codes."""
+from __future__ import annotations
+
+import errno
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from typing import TextIO
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb import KbError
+from wiring.app import Helploop, build
+from wiring.scheduler import start_scheduler
+from wiring.server import Server
+from wiring.settings import Settings
+
+log = logging.getLogger("helploop")
+README_HINT = 'See README.md, section "Create the Slack app".'
+
+
+class ExitCode:
+    """What `helploop run` exits with (README, section "Run")."""
+
+    OK = 0                 # stopped by SIGTERM/SIGINT after finishing in-flight work
+    KB_INVALID = 1         # the knowledge base does not load
+    CONFIG = 2             # a setting is missing or malformed
+    DATABASE = 3           # the database cannot be reached or migrated
+    SLACK = 4              # Slack (auth.test) cannot be reached or rejects the token
+    PORT = 5               # the HTTP port cannot be bound
+
+
+@dataclass
+class StartupError(Exception):
+    """A startup failure explained in one line, with its exit code."""
+
+    code: int
+    message: str
+
+
+def run_service(settings: Settings, host: str, err: TextIO = sys.stderr) -> int:
+    """Start, serve until SIGTERM/SIGINT, stop gracefully; one clear line on stderr if startup fails."""
+    missing = settings.missing_credentials()
+    if missing:
+        print(f"helploop run: missing {', '.join(missing)}. Set them in the environment or in .env "
+              f"(see .env.example). {README_HINT}\nTo try helploop without Slack: helploop demo", file=err)
+        return ExitCode.CONFIG
+    try:
+        helploop = _start(settings)
+        server = None if settings.slack_app_token else _bind(helploop, host, settings.port)
+    except StartupError as error:
+        print(f"helploop run: {error.message}", file=err)
+        return error.code
+    stop = threading.Event()
+    _on_signals(stop)
+    scheduler = start_scheduler(helploop.tick, settings.tick_seconds, helploop.sweep, settings.sweep_seconds,
+                                helploop.kb_source.reload_if_changed, settings.kb_reload_seconds)
+    try:
+        if server is None:
+            log.info("connecting to Slack in Socket Mode")
+            helploop.serve_socket_mode(stop)
+        else:
+            server.start()
+            log.info("listening on %s/slack/events (health: /health)", server.url)
+            stop.wait()
+    finally:
+        log.info("stopping: no new work; finishing what is in flight")
+        if server is not None:
+            server.close()
+        scheduler.shutdown(wait=True)
+        helploop.close()
+        log.info("stopped")
+    return ExitCode.OK
+
+
+def _start(settings: Settings) -> Helploop:
+    try:
+        return build(settings)
+    except KbError as error:
+        raise StartupError(ExitCode.KB_INVALID, f"the knowledge base in {settings.kb_dir} is invalid:\n{error}") \
+            from None
+    except SQLAlchemyError as error:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise StartupError(ExitCode.DATABASE, f"cannot use the database {where}: {_first_line(error)}. "
+                                              "Check DATABASE_URL and that the server is running.") from None
+    except Exception as error:  # Bolt checks the token with auth.test while it is built
+        if isinstance(error, OSError) or type(error).__module__.startswith("slack"):
+            raise StartupError(ExitCode.SLACK, f"cannot reach Slack at {settings.slack_api_url} with the bot "
+                                               f"token: {_first_line(error)}. Check SLACK_BOT_TOKEN, "
+                                               "SLACK_API_URL and the network.") from None
+        raise
+
+
+def _bind(helploop: Helploop, host: str, port: int) -> Server:
+    try:
+        return Server(helploop.wsgi, host=host, port=port)
+    except OSError as error:
+        helploop.close()
+        reason = "is already in use" if error.errno == errno.EADDRINUSE else f"cannot be opened ({error.strerror})"
+        raise StartupError(ExitCode.PORT, f"port {port} on {host} {reason}. Choose another with PORT.") from None
+
+
+def _on_signals(stop: threading.Event) -> None:
+    def shutdown(signum: int, _frame: object) -> None:
+        stop.set()  # the main thread wakes and shuts down in order; nothing else runs in a handler
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return (text.splitlines() or [type(error).__name__])[0][:300]

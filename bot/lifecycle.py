@@ -144,7 +144,8 @@ class Lifecycle:
 
         return self.mover.act(
             Verb.RESOLVE, request_id, user_id, then=then,
-            values=lambda _request, now: {"resolved_at": now, "followup_channel": None, "followup_ts": None})
+            values=lambda _request, now: {"resolved_at": now, "resolved_by": user_id, "followup_channel": None,
+                                          "followup_ts": None})
 
     # --- internals --------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ class RequestView:
     escalation_level: int = 0
     escalation_ts: str | None = None
     transfer_count: int = 0
+    resolved_by: str | None = None
 
 
 @dataclass(frozen=True)

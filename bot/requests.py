@@ -40,7 +40,7 @@ class RequestStore:
             followup_ts=request.followup_ts, created_at=request.created_at,
             resolved_at=request.resolved_at, answer_text=entry.answer if entry else None,
             escalation_level=request.escalation_level, escalation_ts=request.escalation_ts,
-            transfer_count=request.transfer_count,
+            transfer_count=request.transfer_count, resolved_by=request.resolved_by,
         )
 
     def load(self, request_id: int) -> RequestView | None:

@@ -95,7 +95,8 @@ def requester_claimed(request: RequestView) -> str:
 
 def requester_resolved(request: RequestView) -> str:
     """Tell the employee their request was resolved and that we'll check back."""
-    by = f"<@{request.claimed_by}>" if request.claimed_by else "Support"
+    who = request.resolved_by or request.claimed_by  # whoever actually resolved it
+    by = f"<@{who}>" if who else "Support"
     return (f"{by} marked your request as resolved. I'll check back with you later "
             f"to make sure it's really fixed.")
 
@@ -162,7 +163,8 @@ def _triage_state(request: RequestView) -> tuple[str, list[tuple[ActionId, str, 
         return (f":warning: Reopened: <@{request.user_id}> says it is not fixed "
                 f"(claimed by <@{request.claimed_by}>)"), buttons
     if request.status == Status.RESOLVED:
-        return f":white_check_mark: Resolved by <@{request.claimed_by}>; follow-up scheduled.", buttons
+        return (f":white_check_mark: Resolved by <@{request.resolved_by or request.claimed_by}>; "
+                "follow-up scheduled."), buttons
     if request.status == Status.CLOSED and request.resolution == Resolution.CONFIRMED:
         return ":lock: Closed: the employee confirmed it's fixed.", buttons
     if request.status == Status.CLOSED:

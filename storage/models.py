@@ -47,6 +47,7 @@ class Request(Base):
     kb_score: Mapped[float | None] = mapped_column(Float)
     oncall_user_id: Mapped[str | None] = mapped_column(String(32))
     claimed_by: Mapped[str | None] = mapped_column(String(32))
+    resolved_by: Mapped[str | None] = mapped_column(String(32))  # may differ from the claimer
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     transfer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

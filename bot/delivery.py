@@ -25,7 +25,7 @@ from storage import delivery_queries, queries
 from storage.models import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=2)   # longer than any one Web API call may take, retries included
+LEASE = timedelta(minutes=2)   # default: longer than one send may take (permalink, look-up, post, a 429 wait)
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
 MAX_ATTEMPTS = 12              # about an hour of retries before a delivery is given up
@@ -77,8 +77,10 @@ class Dispatcher:
     """Claims due deliveries, sends them on a pool, records the outcome."""
 
     def __init__(self, sessions: sessionmaker[Session], outbox: Outbox, transport: Transport, clock: Clock, *,
-                 workers: int = 16, alert_channel: str | None = None, max_attempts: int = MAX_ATTEMPTS) -> None:
+                 workers: int = 16, alert_channel: str | None = None, max_attempts: int = MAX_ATTEMPTS,
+                 lease: timedelta = LEASE) -> None:
         self.sessions, self.outbox, self.transport, self.clock = sessions, outbox, transport, clock
+        self.lease = lease
         self.alert_channel, self.max_attempts, self.workers = alert_channel, max_attempts, workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="helploop-send")
         self._lock = threading.Condition()
@@ -144,7 +146,7 @@ class Dispatcher:
 
     def _claim(self, limit: int) -> list[Delivery]:
         with self.sessions.begin() as session:
-            return delivery_queries.claim_deliveries(session, self.clock.now(), LEASE, min(limit, 50))
+            return delivery_queries.claim_deliveries(session, self.clock.now(), self.lease, min(limit, 50))
 
     def _send_one(self, delivery: Delivery) -> None:
         try:
@@ -185,7 +187,11 @@ class Dispatcher:
                                                                     delivery.thread_of)[1]
             if delivery.link_of:
                 link = _link(session, delivery.request_id, json.loads(delivery.link_of))
-        return Outgoing(delivery.id, delivery.method, args, target, link, look_first=delivery.ambiguous)
+        # Look before posting when an earlier try may have landed: it timed out (ambiguous), or its sender
+        # died before recording Slack's answer (the row came back after its lease: a later attempt, no
+        # outcome). A retry after a clean failure looks too; that costs one history read.
+        return Outgoing(delivery.id, delivery.method, args, target, link,
+                        look_first=delivery.ambiguous or delivery.attempts > 1)
 
     def _finish(self, delivery: Delivery, state: DeliveryState, sent: Sent | None = None,
                 error: str | None = None) -> None:

@@ -106,8 +106,12 @@ class EscalationChain:
             department = self.store.department(request.department_id)
             policy = policy_of(department)
             if policy.after_hours_notify == "none" and not in_working_hours(department, now):
-                resume = next_working_start(department, now)  # nobody is paged at night: try at opening
-                queries.reschedule_timer(session, timer_id, (resume or now) + policy.ack_timeout)
+                # Nobody is paged at night: staff get the ack window again after opening, unless that
+                # window would itself end after closing (a timeout longer than the day): then at opening.
+                resume = next_working_start(department, now) or now
+                due = resume + policy.ack_timeout
+                queries.reschedule_timer(session, timer_id, due if in_working_hours(department, due) else resume,
+                                         deferred=True)
                 return False
             level = request.escalation_level
             index, step, targets = _next_targets(department, policy, level, request.oncall_user_id, now)
@@ -147,7 +151,8 @@ class EscalationChain:
     def _show_steps(self, session: Session, view, now: datetime) -> None:
         steps = [EscalationStep(a.at, *_step_detail(a.detail)) for a in queries.audit_trail(session, view.id)
                  if a.action == Action.ESCALATION_STEP]
-        edit = delivery_queries.has_purpose(session, view.id, Purpose.ESCALATION)
+        # One status line per triage thread: after a transfer the new thread gets its own.
+        edit = delivery_queries.has_purpose(session, view.id, Purpose.ESCALATION, since=Purpose.TRIAGE)
         self.outbox.add(session, self.say.escalation_status(view, steps, edit), now, view.id)
 
 

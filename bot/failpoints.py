@@ -12,5 +12,6 @@ def failpoint(name: str) -> None:
     """If HELPLOOP_PAUSE_AT names this point, announce it on stderr and block this thread for good."""
     if os.environ.get(ENV) != name:
         return
-    print(f"helploop: paused at {name}", file=sys.stderr, flush=True)
+    sys.stderr.write(f"helploop: paused at {name}\n")  # one write: paused threads' lines never interleave
+    sys.stderr.flush()
     threading.Event().wait()

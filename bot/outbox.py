@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.words import Purpose
-from storage import delivery_queries
+from storage import delivery_queries, queries
 
 PERMALINK = "{{helploop:permalink}}"  # replaced, at send time, by the permalink of `SlackWrite.link`
 _WAKE = "helploop.outbox.wake"
@@ -61,6 +61,11 @@ class Outbox:
         """Queue one write (None is allowed and ignored: a message that has nowhere to go)."""
         if write is None:
             return
+        if request_id is not None and ("locked", request_id) not in session.info:
+            # Writers of one request queue one after another, so delivery ids follow commit order and
+            # the dispatcher can never see a later message of a lane before an earlier one commits.
+            queries.lock_request(session, request_id)
+            session.info[("locked", request_id)] = True
         delivery_queries.add_delivery(
             session, request_id=request_id, order_key=_order_key(write, request_id), method=write.method,
             args=json.dumps(write.args, ensure_ascii=False), purpose=write.purpose, edit_of=write.edit_of,

@@ -79,7 +79,11 @@ class SlackTransport:
             return Sent(channel, ts)
         if method == "response_url":
             url = args.pop("url")
-            response = WebhookClient(url, timeout=self.client.timeout).send_dict(args)
+            # Like the WebClient: a short Retry-After is waited out in place, a longer one by the outbox row.
+            response = WebhookClient(url, timeout=self.client.timeout,
+                                     retry_handlers=[ShortRateLimitRetry()]).send_dict(args)
+            if response.status_code == 429:
+                raise DeliveryError("ratelimited", retry_after=float(_retry_after(response)))
             if response.status_code >= 300:
                 raise DeliveryError(f"response_url answered {response.status_code}")
             return Sent()

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import Delivery, DeliveryState
@@ -86,12 +86,16 @@ def posted_message(session: Session, request_id: int, purpose: str) -> tuple[str
     return (row[0], row[1]) if row else None
 
 
-def has_purpose(session: Session, request_id: int, purpose: str) -> bool:
-    """True when a message with this purpose was posted for the request or is on its way."""
-    return session.scalar(
-        select(exists().where(Delivery.request_id == request_id, Delivery.purpose == purpose,
-                              Delivery.state.in_(UNFINISHED + (DeliveryState.SENT,))))
-    ) or False
+def has_purpose(session: Session, request_id: int, purpose: str, since: str | None = None) -> bool:
+    """True when a message with this purpose was posted for the request or is on its way (and, with
+    `since`, was queued after the request's newest message with that other purpose)."""
+    conditions = [Delivery.request_id == request_id, Delivery.purpose == purpose,
+                  Delivery.state.in_(UNFINISHED + (DeliveryState.SENT,))]
+    if since is not None:
+        newest = select(func.max(Delivery.id)).where(Delivery.request_id == request_id,
+                                                     Delivery.purpose == since).scalar_subquery()
+        conditions.append(Delivery.id > func.coalesce(newest, 0))
+    return session.scalar(select(exists().where(*conditions))) or False
 
 
 def deliveries_of(session: Session, request_id: int | None = None,

@@ -29,6 +29,11 @@ def get_request(session: Session, request_id: int) -> Request | None:
     return session.get(Request, request_id)
 
 
+def lock_request(session: Session, request_id: int) -> None:
+    """Hold the request's row until the transaction ends (PostgreSQL; SQLite already serialises writers)."""
+    session.execute(select(Request.id).where(Request.id == request_id).with_for_update())
+
+
 def find_request(session: Session, channel_id: str, ts: str) -> Request | None:
     """The request created for a Slack message (its thread root, or the message itself), or None."""
     return session.scalars(
@@ -166,11 +171,12 @@ def _claimable(now: datetime):
     )
 
 
-def reschedule_timer(session: Session, timer_id: int, due_at: datetime) -> None:
-    """Put a claimed timer back as pending with a new due time (after a failed attempt)."""
+def reschedule_timer(session: Session, timer_id: int, due_at: datetime, *, deferred: bool = False) -> None:
+    """Put a claimed timer back as pending with a new due time; a deferral (not a failure) resets its tries."""
+    extra = {"attempts": 0} if deferred else {}
     session.execute(
         update(Timer).where(Timer.id == timer_id)
-        .values(state=TimerState.PENDING, due_at=due_at, lease_until=None)
+        .values(state=TimerState.PENDING, due_at=due_at, lease_until=None, **extra)
         .execution_options(synchronize_session=False)
     )
 

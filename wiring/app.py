@@ -101,7 +101,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     kb_source = KbSource(settings.kb_dir, on_error=_admin_alert(outbox, say, settings.admin_channel))
     store = RequestStore(sessions, kb_source.current)
     client = web_client(settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_seconds)
-    dispatcher = Dispatcher(sessions, outbox, SlackTransport(client), clock, alert_channel=settings.admin_channel)
+    dispatcher = Dispatcher(sessions, outbox, SlackTransport(client), clock, alert_channel=settings.admin_channel,
+                            lease=timedelta(seconds=settings.delivery_lease_seconds))
     chain = EscalationChain(store, outbox, say, clock)
     lifecycle = Lifecycle(store, outbox, say, chain, clock)
     followups = Followups(store, outbox, say, chain, clock)

@@ -32,6 +32,7 @@ class Settings:
     help_reactions: tuple[str, ...] = ("sos",)  # emoji that turn a message into a request
     slack_timeout_seconds: float = 10.0  # one Web API call; a post that times out is looked up before a retry
     inbox_lease_seconds: float = 20.0    # a stored Slack request a dead worker held is taken again after this
+    delivery_lease_seconds: float = 60.0  # a Slack write a dead sender held is sent (looked up first) after this
     sweep_seconds: float = 2.0           # how often unsent deliveries and unprocessed requests are looked for
     log_level: str = "INFO"
     log_format: str = "text"             # or "json": one object per line
@@ -52,6 +53,7 @@ class Settings:
             reload_every = float(get("KB_RELOAD_SECONDS") or 10)
             slack_timeout = float(get("SLACK_TIMEOUT_SECONDS") or 10)
             lease = float(get("INBOX_LEASE_SECONDS") or 20)
+            delivery_lease = float(get("DELIVERY_LEASE_SECONDS") or 60)
             sweep = float(get("SWEEP_SECONDS") or 2)
         except ValueError as error:
             raise SettingsError(f"PORT and the *_SECONDS settings must be numbers: {error}") from None
@@ -71,6 +73,7 @@ class Settings:
             help_reactions=_names(get("HELP_REACTIONS")) or ("sos",),
             slack_timeout_seconds=slack_timeout,
             inbox_lease_seconds=lease,
+            delivery_lease_seconds=max(delivery_lease, 3 * slack_timeout + 3),
             sweep_seconds=sweep,
             log_level=_choice("LOG_LEVEL", (get("LOG_LEVEL") or "INFO").upper(),
                               ("DEBUG", "INFO", "WARNING", "ERROR")),

@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.failpoints import failpoint
 from bot.outbox import Outbox, SlackWrite
 from bot.words import BOT_ACTOR, Action, Purpose
-from storage import delivery_queries, queries
+from storage import conversation_queries, delivery_queries, queries
 from storage.models import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
@@ -177,6 +177,11 @@ class Dispatcher:
     def _resolve(self, delivery: Delivery) -> Outgoing | None:
         args, target, link = json.loads(delivery.args), None, None
         with self.sessions.begin() as session:
+            if delivery.message_id and delivery.method != "chat.postMessage":  # an edit or deletion of a copy
+                copy = conversation_queries.message_copy(session, delivery.message_id)
+                if copy is None:
+                    return None
+                target = copy
             for purpose in (delivery.edit_of, delivery.thread_of):
                 if purpose and delivery_queries.posted_message(session, delivery.request_id or 0, purpose) is None:
                     return None  # the message to edit or reply under was never posted
@@ -200,6 +205,10 @@ class Dispatcher:
             delivery_queries.finish_delivery(session, delivery.id, state, now, channel=sent and sent.channel,
                                              ts=sent and sent.ts, error=error)
             columns = RECORDED_AS.get(delivery.purpose or "")
+            if state is DeliveryState.SENT and sent and sent.ts and delivery.message_id \
+                    and delivery.method == "chat.postMessage":
+                conversation_queries.update_message(session, delivery.message_id, copy_channel=sent.channel,
+                                                    copy_ts=sent.ts)
             if state is DeliveryState.SENT and sent and sent.ts and columns and delivery.request_id:
                 channel_column, ts_column = columns
                 values = {ts_column: sent.ts, **({channel_column: sent.channel} if channel_column else {})}

@@ -10,12 +10,14 @@ from bot.escalation import EscalationChain
 from bot.messages import Messages, Notice, Posted
 from bot.moves import Mover
 from bot.outbox import Outbox
-from bot.records import Outcome, RequestView
+from bot.records import Outcome, Refusal, RequestView
 from bot.requests import RequestStore, audit
 from bot.states import Verb
 from bot.words import BOT_ACTOR, Action, Resolution, Status, TimerKind
 from storage import queries
 from storage.models import Request
+
+STILL_WRONG_WINDOW = timedelta(days=1)  # after "No, still broken", the requester's next DM goes to the request
 
 
 class Followups:
@@ -65,6 +67,29 @@ class Followups:
             Verb.REOPEN, request_id, user_id, then=self._after_reopen,
             values=lambda _request, _now: {"reopen_count": Request.reopen_count + 1, "resolved_at": None})
 
+    def revive(self, request_id: int, user_id: str) -> Outcome:
+        """A closed request is not fixed after all: back to the department's queue (within its reopen window)."""
+        def check(request: Request) -> Refusal | None:
+            window = timedelta(days=self.store.department(request.department_id).reopen_days)
+            recent = request.closed_at is not None and self.clock.now() - request.closed_at <= window
+            return None if recent else Refusal.TOO_LATE
+
+        def then(session: Session, view: RequestView, _from: str, now: datetime) -> None:
+            self.chain.start(session, view.id, self.store.department(view.department_id), now)
+            self._refresh_both(session, view, now)
+            self.outbox.add(session, self.say.notice(view, Notice.REVIVED), now, view.id)
+            self._ask_what_is_wrong(session, view, now)
+
+        return self.mover.act(
+            Verb.REVIVE, request_id, user_id, check=check, then=then,
+            values=lambda _request, now: {"reopen_count": Request.reopen_count + 1, "claimed_by": None,
+                                          "claimed_at": None, "resolved_at": None, "closed_at": None,
+                                          "resolution": None, "escalated_at": now, "escalation_level": 0})
+
+    def _ask_what_is_wrong(self, session: Session, view: RequestView, now: datetime) -> None:
+        queries.set_fields(session, view.id, awaiting_reply_until=now + STILL_WRONG_WINDOW)
+        self.outbox.add(session, self.say.what_is_wrong(view), now, view.id)
+
     def _after_confirm(self, session: Session, view: RequestView, _from: str, now: datetime) -> None:
         queries.cancel_timers(session, view.id, [TimerKind.FOLLOWUP_EXPIRY], now)
         self._refresh_both(session, view, now)
@@ -74,6 +99,7 @@ class Followups:
         self.chain.claimed(session, view.id, self.store.department(view.department_id), now)
         self._refresh_both(session, view, now)
         self.outbox.add(session, self.say.notice(view, Notice.REOPENED), now, view.id)
+        self._ask_what_is_wrong(session, view, now)
 
     def _refresh_both(self, session: Session, view: RequestView, now: datetime) -> None:
         self.outbox.add(session, self.say.refresh(view, Posted.FOLLOWUP), now, view.id)

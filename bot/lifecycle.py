@@ -20,13 +20,15 @@ from bot.records import Outcome, Question, Refusal, RequestView
 from bot.requests import RequestStore, audit
 from bot.routing import route
 from bot.states import Verb
-from bot.words import Action, Resolution, Status, TimerKind
+from bot.words import ANONYMOUS_ACTOR, Action, Resolution, Status, TimerKind
 from kb import MatchResult
+from storage import conversation_queries as talk
 from storage import queries
 from storage.models import Request
 
 log = logging.getLogger(__name__)
-MAX_QUESTION_CHARS = 4000  # longer messages are kept whole in Slack; we store and match the start
+MAX_QUESTION_CHARS = 4000
+NOTE_CHARS = 2000  # a resolution note or self-help tip  # longer messages are kept whole in Slack; we store and match the start
 FOLLOWUP_TIMERS = [TimerKind.FOLLOWUP, TimerKind.FOLLOWUP_EXPIRY]
 
 
@@ -51,12 +53,16 @@ class Lifecycle:
         status = Status.ANSWERED if result.entry else Status.SUGGESTED if offered else Status.ESCALATED
         escalated = status == Status.ESCALATED
         paging = self.chain.paging(department, now)
+        # A private department's question asked in public is answered in the asker's DM from now on.
+        to_dm = department.private and not question.is_direct and question.dm_channel is not None
+        direct = question.is_direct or to_dm
         with self.store.sessions.begin() as session:
             request = queries.add_request(
-                session, channel_id=question.channel_id,
+                session, channel_id=question.dm_channel if to_dm else question.channel_id,
                 root_ts=question.thread_ts or question.message_ts, message_ts=question.message_ts,
-                reply_thread_ts=None if question.is_direct else (question.thread_ts or question.message_ts),
-                user_id=question.user_id, source=question.source, text=text,
+                reply_thread_ts=None if direct else (question.thread_ts or question.message_ts),
+                user_id="" if question.anonymous else question.user_id, anonymous=question.anonymous,
+                source=question.source, text=text,
                 department_id=department.id, status=status,
                 kb_entry_id=result.best.id if result.best else None,
                 kb_score=result.best_score, reopen_count=0, created_at=now, updated_at=now,
@@ -64,11 +70,17 @@ class Lifecycle:
                 oncall_user_id=paging.oncall_user_id if escalated else None,
             )
             if request is None:
-                log.info("duplicate message %s/%s ignored", question.channel_id, question.message_ts)
+                self._duplicate(session, question, now)
                 return None
-            audit(session, request.id, now, question.user_id, Action.CREATED, None, status,
+            if question.anonymous:
+                talk.set_anonymous_requester(session, request.id, question.user_id)
+            actor = ANONYMOUS_ACTOR if question.anonymous else question.user_id
+            audit(session, request.id, now, actor, Action.CREATED, None, status,
                   entry=result.best.id if result.best else None, score=round(result.best_score, 1))
             view = self.store.view(request)
+            if to_dm:
+                thread = question.thread_ts or question.message_ts
+                self.outbox.add(session, self.say.moved_to_dm(view, question.channel_id, thread), now, view.id)
             if question.quote:
                 self.outbox.add(session, self.say.question_quote(view), now, view.id)
             self._first_reply(session, view, result, offered, paging.reply_expected_from, now)
@@ -132,8 +144,8 @@ class Lifecycle:
             values=lambda _request, _now: {"claimed_by": None, "claimed_at": None, "escalation_level": 0,
                                            "escalation_ts": None})
 
-    def resolve(self, request_id: int, user_id: str) -> Outcome:
-        """Staff mark the request resolved; the follow-up is scheduled per the department's delay."""
+    def resolve(self, request_id: int, user_id: str, note: str | None = None, self_help: str | None = None) -> Outcome:
+        """Staff mark the request resolved (with what was done); the follow-up is scheduled per the department."""
         def then(session: Session, view: RequestView, _from: str, now: datetime) -> None:
             delay = timedelta(hours=self.store.department(view.department_id).followup_delay_hours)
             self.chain.stop(session, view.id, now)
@@ -145,9 +157,25 @@ class Lifecycle:
         return self.mover.act(
             Verb.RESOLVE, request_id, user_id, then=then,
             values=lambda _request, now: {"resolved_at": now, "resolved_by": user_id, "followup_channel": None,
-                                          "followup_ts": None})
+                                          "followup_ts": None, "resolution_note": _note(note),
+                                          "self_help_note": _note(self_help)})
+
+    def may_resolve(self, request_id: int, user_id: str) -> Outcome:
+        """Whether `user_id` may resolve the request now (checked before the resolution form opens)."""
+        return self.mover.peek(Verb.RESOLVE, request_id, user_id)
 
     # --- internals --------------------------------------------------------------------------
+
+    def _duplicate(self, session: Session, question: Question, now: datetime) -> None:
+        # A redelivered message is simply ignored; a new message in a thread that already has a
+        # request (a second @mention) is answered with where that request stands.
+        root = question.thread_ts or question.message_ts
+        existing = queries.find_request(session, question.channel_id, root)
+        if existing is None or question.message_ts == existing.message_ts or question.is_direct:
+            log.info("duplicate message ignored")
+            return
+        view = self.store.view(existing)
+        self.outbox.add(session, self.say.already_on_it(view, question.channel_id, root), now, existing.id)
 
     def _first_reply(self, session: Session, view: RequestView, result: MatchResult,
                      offered: list[tuple[str, str]], reply_expected_from: datetime | None, now: datetime) -> None:
@@ -167,3 +195,8 @@ class Lifecycle:
 
     def _refresh(self, session: Session, view: RequestView, posted: Posted, now: datetime) -> None:
         self.outbox.add(session, self.say.refresh(view, posted), now, view.id)
+
+
+def _note(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text[:NOTE_CHARS] if text else None

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.outbox import SlackWrite
-from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
+from bot.records import EscalationStep, HistoryLine, RequestView, Said, Transfer
 
 
 class Notice(StrEnum):
@@ -16,6 +16,7 @@ class Notice(StrEnum):
     CLAIMED = "claimed"        # to the requester: who is on it
     RESOLVED = "resolved"      # to the requester: staff marked it resolved
     REOPENED = "reopened"      # to the claimer, in the triage thread: the requester says it is not fixed
+    REVIVED = "revived"        # in the triage thread: a closed request was reopened by its requester
 
 
 class Posted(StrEnum):
@@ -70,6 +71,33 @@ class Messages(Protocol):
 
     def refresh(self, request: RequestView, posted: Posted) -> SlackWrite | None:
         """Edit one of the bot's messages about the request to show its current state."""
+
+    def relay_to_requester(self, request: RequestView, said: Said, message_id: int) -> SlackWrite:
+        """A staff message, attributed, where the requester asked (their DM or their thread)."""
+
+    def relay_to_staff(self, request: RequestView, said: Said, message_id: int) -> SlackWrite | None:
+        """The requester's message, attributed ("an employee" when anonymous), in the triage thread."""
+
+    def relay_edited(self, request: RequestView, said: Said, message_id: int, direction: str) -> SlackWrite:
+        """The relayed copy of an edited message, edited the same way."""
+
+    def relay_deleted(self, request: RequestView, message_id: int, direction: str) -> SlackWrite:
+        """The relayed copy of a deleted message, deleted."""
+
+    def note_marked(self, request: RequestView, channel: str, ts: str) -> SlackWrite:
+        """Mark a staff message in the triage thread as an internal note (not relayed)."""
+
+    def which_request(self, request: RequestView, held_id: int) -> SlackWrite:
+        """ "Is this about your open request '…'? [Add to it] [New question]"."""
+
+    def what_is_wrong(self, request: RequestView) -> SlackWrite:
+        """After "No, still broken": ask what is still wrong; the answer is relayed."""
+
+    def already_on_it(self, request: RequestView, channel: str, thread_ts: str) -> SlackWrite:
+        """A second @mention in a thread that already has a request: say so, with its status."""
+
+    def moved_to_dm(self, request: RequestView, channel: str, thread_ts: str) -> SlackWrite:
+        """In the public thread: the question went to a private department, the conversation is in the DM."""
 
     def alert(self, channel: str, text: str) -> SlackWrite:
         """An operational problem, for the admins' channel."""

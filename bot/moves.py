@@ -11,7 +11,8 @@ from bot.clock import Clock
 from bot.records import Outcome, Refusal, RequestView
 from bot.requests import RequestStore, audit
 from bot.states import MOVES, Role, Verb
-from storage import queries
+from bot.words import ANONYMOUS_ACTOR
+from storage import conversation_queries, queries
 from storage.models import Request
 
 Values = Callable[[Request, datetime], dict[str, Any]]
@@ -34,7 +35,8 @@ class Mover:
         now = self.clock.now()
         with self.store.sessions.begin() as session:
             request = queries.get_request(session, request_id)
-            refusal = self._refusal(move.role, request, actor) or (check(request) if check and request else None)
+            refusal = self._refusal(session, move.role, request, actor) or (check(request) if check and request
+                                                                            else None)
             if refusal:
                 return Outcome.refused(refusal, self.store.view(request) if request else None)
             from_status, details = request.status, _fields(detail, request)
@@ -46,16 +48,27 @@ class Mover:
                 taken = verb is Verb.CLAIM and request.claimed_by
                 return Outcome.refused(Refusal.ALREADY_CLAIMED if taken else Refusal.ALREADY_DONE,
                                        self.store.view(request))
-            audit(session, request_id, now, actor, move.action, from_status, move.target, **(details or {}))
+            shown = ANONYMOUS_ACTOR if request.anonymous and move.role is Role.REQUESTER else actor
+            audit(session, request_id, now, shown, move.action, from_status, move.target, **(details or {}))
             view = self.store.view(request)
             if then:
                 then(session, view, from_status, now)
         return Outcome(ok=True, request=view)
 
-    def _refusal(self, role: Role, request: Request | None, actor: str) -> Refusal | None:
+    def peek(self, verb: Verb, request_id: int, actor: str) -> Outcome:
+        """Would `actor` be allowed to `verb` the request now? (Nothing changes; for opening a form first.)"""
+        with self.store.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            refusal = self._refusal(session, MOVES[verb].role, request, actor)
+            if refusal is None and request.status not in MOVES[verb].sources:
+                refusal = Refusal.ALREADY_DONE
+            view = self.store.view(request) if request else None
+        return Outcome.refused(refusal, view) if refusal else Outcome(ok=True, request=view)
+
+    def _refusal(self, session: Session, role: Role, request: Request | None, actor: str) -> Refusal | None:
         if request is None:
             return Refusal.NOT_FOUND
-        if role is Role.REQUESTER and request.user_id != actor:
+        if role is Role.REQUESTER and requester_of(session, request) != actor:
             return Refusal.NOT_REQUESTER
         if role is Role.STAFF and actor not in self.store.department(request.department_id).staff:
             return Refusal.NOT_STAFF
@@ -64,3 +77,10 @@ class Mover:
 
 def _fields(fields: Fields | None, request: Request) -> dict[str, Any] | None:
     return fields(request) if callable(fields) else fields
+
+
+def requester_of(session: Session, request: Request) -> str:
+    """Who asked: the user id, kept apart for anonymous requests (read only to check and to relay)."""
+    if request.anonymous:
+        return conversation_queries.anonymous_requester(session, request.id) or ""
+    return request.user_id

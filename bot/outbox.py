@@ -43,6 +43,7 @@ class SlackWrite:
     thread_of: Purpose | None = None  # post as a reply in the thread of the request's message with this purpose
     link: LinkTo | None = None       # what PERMALINK in the args points to
     lane: str = "requester"          # "requester" or "staff": each lane of a request is sent in order
+    message_id: int | None = None    # the conversation message this posts a copy of (or edits, or deletes)
 
 
 class Outbox:
@@ -69,7 +70,7 @@ class Outbox:
         delivery_queries.add_delivery(
             session, request_id=request_id, order_key=_order_key(write, request_id), method=write.method,
             args=json.dumps(write.args, ensure_ascii=False), purpose=write.purpose, edit_of=write.edit_of,
-            thread_of=write.thread_of,
+            thread_of=write.thread_of, message_id=write.message_id,
             link_of=json.dumps(write.link.__dict__) if write.link else None, due_at=now, created_at=now,
         )
         session.info[_WAKE] = True

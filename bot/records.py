@@ -20,6 +20,20 @@ class Question:
     source: str            # "dm", "mention", "channel", "emoji", "shortcut" or "command"
     is_direct: bool        # True in a DM: replies go to the DM itself, not a thread
     quote: bool = False    # asked without a message (slash command): the bot quotes it in the DM first
+    anonymous: bool = False  # staff see "an employee"; the user id is kept apart, for the relay only
+    dm_channel: str | None = None  # the asker's DM with the bot, where a private department's answer goes
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message a person wrote in Slack that may belong to a request's conversation."""
+
+    channel_id: str
+    ts: str
+    thread_ts: str | None
+    user_id: str
+    text: str
+    files: tuple[tuple[str, str], ...] = ()  # (name, permalink) of attached files
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,11 @@ class RequestView:
     escalation_ts: str | None = None
     transfer_count: int = 0
     resolved_by: str | None = None
+    closed_at: datetime | None = None
+    anonymous: bool = False
+    resolution_note: str | None = None
+    self_help_note: str | None = None
+    first_human_reply_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,7 @@ class Refusal(StrEnum):
     ALREADY_DONE = "already_done"
     SAME_DEPARTMENT = "same_department"
     UNKNOWN_DEPARTMENT = "unknown_department"
+    TOO_LATE = "too_late"            # e.g. reopening a request closed longer ago than the reopen window
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class Verb(StrEnum):
     CONFIRM = "confirm"        # requester: yes, it is really fixed
     REOPEN = "reopen"          # requester: no, still broken
     EXPIRE = "expire"          # bot: nobody answered the follow-up
+    REVIVE = "revive"          # requester: a closed request is not fixed after all (within the reopen window)
 
 
 class Role(StrEnum):
@@ -56,6 +57,7 @@ MOVES: dict[Verb, Move] = {
     Verb.CONFIRM: Move((Status.RESOLVED,), Status.CLOSED, Action.CONFIRMED, Role.REQUESTER),
     Verb.REOPEN: Move((Status.RESOLVED,), Status.REOPENED, Action.REOPENED, Role.REQUESTER),
     Verb.EXPIRE: Move((Status.RESOLVED,), Status.CLOSED, Action.FOLLOWUP_EXPIRED, Role.BOT),
+    Verb.REVIVE: Move((Status.CLOSED,), Status.ESCALATED, Action.REOPENED, Role.REQUESTER),
 }
 
 

@@ -63,9 +63,20 @@ class Action(StrEnum):
     ESCALATION_STEP = "escalation_step"
     STALE_REMINDER = "stale_reminder"
     TRANSFERRED = "transferred"
+    RELAYED = "relayed"
+    NOTE = "note"
     DELIVERY_GAVE_UP = "delivery_gave_up"
     TIMER_GAVE_UP = "timer_gave_up"
 
 
+class Direction(StrEnum):
+    """Which way a conversation message goes."""
+
+    TO_REQUESTER = "to_requester"   # staff wrote in the triage thread; relayed to the employee
+    TO_STAFF = "to_staff"           # the employee wrote; relayed to the triage thread
+    INTERNAL = "internal"           # a staff note: stays in the triage thread
+
+
 BOT_ACTOR = "helploop"
+ANONYMOUS_ACTOR = "anonymous"  # how an anonymous requester appears in audit rows
 OPEN_STATUSES = (Status.ESCALATED, Status.CLAIMED, Status.REOPENED)

@@ -10,7 +10,7 @@ from bot.routing import route
 from kb import KbError, KnowledgeBase, MatchResult, load_kb
 from kb.cases import ESCALATE, explain, load_cases, run_cases
 from kb.errors import show_path
-from kb.lint import lint
+from kb.lint import render, report
 from kb.loader import CASES_FILE
 
 _QUESTION_WIDTH = 48
@@ -28,19 +28,16 @@ def _load(kb_dir: Path, err: TextIO) -> KnowledgeBase | None:
         return None
 
 
-def check(kb_dir: Path, out: TextIO, err: TextIO) -> int:
-    """Validate the KB: print a summary and warnings (0) or every error (1)."""
+def check(kb_dir: Path, out: TextIO, err: TextIO, show_all: bool = False) -> int:
+    """Validate the KB: print a summary, the matching bands and ranked warnings (0) or every error (1).
+    show_all: every finding (not the first 20) and the steal analysis on every phrasing (not a sample)."""
     kb = _load(kb_dir, err)
     if kb is None:
         return 1
     print(f"OK: {len(kb.entries)} entries in {len(kb.files)} files, {len(kb.departments)} departments", file=out)
-    for warning in kb.warnings:
-        print(f"warning: {warning}", file=out)
-    s = kb.settings
-    detail = f" ({s.detail})" if s.detail else ""
-    print(f"matching: answer when score >= {s.min_score:g} and lead >= {s.min_margin:g} [{s.source}]{detail}", file=out)
-    for finding in lint(kb):
-        print(f"warning: {finding}", file=out)
+    print(f"matching: {kb.settings.describe()}", file=out)
+    for line in render(report(kb, show_all), kb.warnings, show_all):
+        print(line, file=out)
     return 0
 
 
@@ -54,6 +51,10 @@ def _record(kb: KnowledgeBase, question: str, result: MatchResult) -> dict[str, 
         "best_score": result.best_score,
         "phrasing": result.phrasing,
         "choices": [c.entry.id for c in result.choices],  # offered as "Did you mean …?" instead
+        "band": result.band,  # answer / choices / parts / escalate
+        "related": [e.id for e in result.related],  # buttons under the answer
+        "parts": [{"text": p.text, "entry": p.entry.id if p.entry else None,
+                   "best": p.best.id if p.best else None, "best_score": p.best_score} for p in result.parts],
     }
 
 
@@ -76,10 +77,9 @@ def match(kb_dir: Path, inp: TextIO, out: TextIO, err: TextIO, as_json: bool) ->
         if as_json:
             print(json.dumps(_record(kb, question, result), ensure_ascii=False), file=out, flush=True)
             continue
-        answered = result.entry is not None
         rows.append((
             _clip(question, _QUESTION_WIDTH),
-            "answer" if answered else "choices" if result.choices else "escalate",
+            result.band,
             result.best.id if result.best else "-",
             f"{result.best_score:.1f}",
             _clip(result.phrasing, _PHRASING_WIDTH),

@@ -1,136 +1,246 @@
-"""The `helploop` command: run the bot, run the local demo, check and try the knowledge base, show on-call."""
+"""The `helploop` command: run the bot, run the local demo, the database schema, the knowledge base, on-call."""
 from __future__ import annotations
 
-import argparse
+import io
+import os
 import sys
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from dotenv import find_dotenv, load_dotenv
+from typer.core import TyperGroup
 
 from wiring.logs import configure as configure_logging
 from wiring.settings import Settings, SettingsError
 
+PIPE_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away (`| head`)
+KbOption = Annotated[Path | None, typer.Option("--kb", help="Knowledge base directory (default: KB_DIR).",
+                                              show_default=False)]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+class _PipeClosed(Exception):
+    """stdout's reader went away; raised past click, which would otherwise turn it into exit 1."""
+
+
+class _Group(TyperGroup):
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _PipeClosed from None
+
+
+app = typer.Typer(cls=_Group, name="helploop", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False, context_settings={"max_content_width": 100})
+kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema at DATABASE_URL.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+app.add_typer(db_app, name="db")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
-    load_dotenv(find_dotenv(usecwd=True), override=False)  # the .env where the admin runs it
+    """Entry point of the console script: the exit code of the command."""
+    command = typer.main.get_command(app)
     try:
-        settings = Settings.from_env()
-        quiet = args.handler is not _run  # the demo and tools print their own output
-        configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
-        return args.handler(args)
-    except SettingsError as error:
-        print(f"helploop: {error}", file=sys.stderr)
-        return 2
+        try:
+            result = command.main(args=argv, prog_name="helploop", standalone_mode=False)
+            sys.stdout.flush()
+        except SettingsError as error:
+            print(f"helploop: {error}", file=sys.stderr)
+            return 2
+        except typer.Abort:
+            print("Aborted!", file=sys.stderr)
+            return 1
+        except typer.TyperException as error:  # click's usage errors (exit 2) and the like
+            show = getattr(error, "show", None)
+            if show is not None:
+                show()
+            else:
+                print(f"helploop: {error.format_message()}", file=sys.stderr)
+            return error.exit_code
+    except (_PipeClosed, BrokenPipeError):
+        return _pipe_closed()
+    return result if isinstance(result, int) else 0
 
 
-def _run(args: argparse.Namespace) -> int:
+def _pipe_closed() -> int:
+    """The reader of stdout went away (`helploop ... | head`): drop what was not read, quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout has no file descriptor (captured): nothing left to flush
+        pass
+    return PIPE_CLOSED
+
+
+def _setup(quiet: bool = True) -> Settings:
+    """Settings from the environment and the .env where the admin runs it; logging as the command needs."""
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+    settings = Settings.from_env()
+    # The demo and the tools print their own output: only warnings are logged.
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
+    return settings
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            installed = version("helploop")
+        except PackageNotFoundError:
+            installed = "(not installed)"
+        print(f"helploop {installed}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the installed version and exit.")] = False,
+) -> None:
+    """Slack helpdesk bot: answers from a knowledge base, escalates to on-call, follows up."""
+
+
+@app.command()
+def run(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0") -> int:
+    """Run the bot (HTTP mode at /slack/events, or Socket Mode with SLACK_APP_TOKEN).
+
+    Exit codes: 0 stopped by SIGTERM/SIGINT, 1 invalid KB, 2 missing or malformed setting, 3 database,
+    4 Slack, 5 port in use.
+    """
     from wiring.service import run_service
 
-    return run_service(Settings.from_env(), args.host)
+    return run_service(_setup(quiet=False), host)
 
 
-def _demo(args: argparse.Namespace) -> int:
+@app.command()
+def demo(kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge base directory (default: the shipped "
+                                                              "example).", show_default=False)] = None) -> int:
+    """Run the whole loop locally against a stand-in Slack."""
     from localslack.demo import run_demo
 
-    return run_demo(kb_dir=Path(args.kb) if args.kb else None, out=sys.stdout)
+    _setup()
+    return run_demo(kb_dir=kb, out=sys.stdout)
 
 
-def _kb_check(args: argparse.Namespace) -> int:
-    from cli import kbtool
+@app.command()
+def metrics(as_json: JsonOption = False) -> int:
+    """Service metrics from DATABASE_URL (read-only: exit 1 when it is missing, empty or behind)."""
+    from cli import dbtool
 
-    return kbtool.check(_kb_dir(args), sys.stdout, sys.stderr)
-
-
-def _kb_match(args: argparse.Namespace) -> int:
-    from cli import kbtool
-
-    return kbtool.match(_kb_dir(args), sys.stdin, sys.stdout, sys.stderr, as_json=args.json)
+    return dbtool.metrics(_setup().database_url, as_json, sys.stdout, sys.stderr)
 
 
-def _kb_test(args: argparse.Namespace) -> int:
-    from cli import kbtool
-
-    kb_dir = _kb_dir(args)
-    return kbtool.test(kb_dir, Path(args.cases) if args.cases else None, sys.stdout, sys.stderr)
-
-
-def _oncall(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from cli import oncalltool
-
-    return oncalltool.show(_kb_dir(args), args.department, args.at, args.json, sys.stdout, sys.stderr,
-                           now=datetime.now(UTC))
-
-
-def _instant(text: str) -> object:
+def _instant(text: str) -> datetime:
     from cli.oncalltool import parse_at
 
     try:
         return parse_at(text)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        raise typer.BadParameter(str(error)) from None
 
 
-def _metrics(args: argparse.Namespace) -> int:
-    import json
+@app.command()
+def oncall(
+    department: Annotated[str | None, typer.Option(help="One department id (default: all).",
+                                                   show_default=False)] = None,
+    at: Annotated[datetime | None, typer.Option(parser=_instant, metavar="TIME",
+                                                help="ISO 8601 time with offset, e.g. 2026-12-24T10:00+01:00 "
+                                                     "(default: now).", show_default=False)] = None,
+    as_json: JsonOption = False,
+    kb: KbOption = None,
+) -> int:
+    """Who is on call now and next, per department and layer (exit 2: unknown department)."""
+    from datetime import UTC
 
-    from bot.metrics import compute, render_metrics
-    from storage.engine import make_engine, make_sessions
-    from storage.migrate import upgrade
+    from cli import oncalltool
 
-    engine = make_engine(Settings.from_env().database_url)
+    kb_dir = _kb_dir(kb)
+    return oncalltool.show(kb_dir, department, at, as_json, sys.stdout, sys.stderr, now=datetime.now(UTC))
+
+
+@app.command()
+def purge(dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be removed; change nothing.")]
+          = False) -> int:
+    """Remove the texts of old requests (retention), from DATABASE_URL."""
+    from cli import dbtool
+
+    settings = _setup()
+    missing = dbtool.absent(settings.database_url)
+    if missing:
+        print(f"helploop purge: {missing}", file=sys.stderr)
+        return 1
     try:
-        upgrade(engine)  # an empty database has metrics too: all zero
-        metrics = compute(make_sessions(engine))
-    finally:
-        engine.dispose()
-    print(json.dumps(metrics.as_dict()) if args.json else render_metrics(metrics))
-    return 0
+        from cli import purgetool
+    except ModuleNotFoundError as error:
+        if error.name != "cli.purgetool":
+            raise
+        print("helploop purge: not available in this build of helploop", file=sys.stderr)
+        return 1
+    return purgetool.run(settings, dry_run, sys.stdout)
 
 
-def _kb_dir(args: argparse.Namespace) -> Path:
-    return Path(args.kb) if args.kb else Settings.from_env().kb_dir
+@kb_app.command("check")
+def kb_check(kb: KbOption = None,
+             show_all: Annotated[bool, typer.Option("--all", help="Every finding, and check every phrasing.")]
+             = False) -> int:
+    """Validate the knowledge base; every error names file, entry and field (exit 1)."""
+    from cli import kbtool
+
+    kb_dir = _kb_dir(kb)
+    if show_all:
+        return kbtool.check(kb_dir, sys.stdout, sys.stderr, show_all=True)
+    return kbtool.check(kb_dir, sys.stdout, sys.stderr)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="helploop", description="Slack helpdesk bot.")
-    commands = parser.add_subparsers(title="commands")
-    run = commands.add_parser("run", help="run the bot (HTTP mode, Bolt endpoint /slack/events)")
-    run.add_argument("--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)")
-    run.set_defaults(handler=_run)
-    demo = commands.add_parser("demo", help="run the whole loop locally against a stand-in Slack")
-    demo.add_argument("--kb", help="knowledge base directory (default: the shipped example)")
-    demo.set_defaults(handler=_demo)
-    metrics = commands.add_parser("metrics", help="service metrics from the database (DATABASE_URL)")
-    metrics.add_argument("--json", action="store_true", help="one JSON object")
-    metrics.set_defaults(handler=_metrics)
-    kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(title="kb commands")
-    check = kb.add_parser("check", help="validate the knowledge base")
-    check.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")
-    check.set_defaults(handler=_kb_check)
-    match = kb.add_parser("match", help="match questions (one per line on stdin)")
-    match.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")
-    match.add_argument("--json", action="store_true", help="one JSON object per line")
-    match.set_defaults(handler=_kb_match)
-    test = kb.add_parser("test", help="run the KB regression cases (question -> expected entry or escalate)")
-    test.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")
-    test.add_argument("--cases", help="cases file (default: <KB_DIR>/cases.yaml)")
-    test.set_defaults(handler=_kb_test)
-    oncall = commands.add_parser("oncall", help="who is on call now and next, per department and layer")
-    oncall.add_argument("--department", help="one department id (default: all)")
-    oncall.add_argument("--at", type=_instant, help="ISO 8601 time with offset, e.g. 2026-12-24T10:00+01:00 (default: now)")
-    oncall.add_argument("--json", action="store_true", help="print JSON")
-    oncall.add_argument("--kb", help="knowledge base directory (default: KB_DIR)")
-    oncall.set_defaults(handler=_oncall)
-    return parser
+@kb_app.command("match")
+def kb_match(
+    questions: Annotated[list[str] | None, typer.Argument(help="Questions (default: one per line on stdin).",
+                                                          show_default=False)] = None,
+    kb: KbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
+) -> int:
+    """What the bot would answer, per question."""
+    from cli import kbtool
+
+    kb_dir = _kb_dir(kb)
+    inp = io.StringIO("\n".join(questions)) if questions else sys.stdin
+    return kbtool.match(kb_dir, inp, sys.stdout, sys.stderr, as_json=as_json)
+
+
+@kb_app.command("test")
+def kb_test(kb: KbOption = None,
+            cases: Annotated[Path | None, typer.Option(help="Cases file (default: <KB_DIR>/cases.yaml).",
+                                                       show_default=False)] = None) -> int:
+    """Run the KB regression cases: question -> expected entry or escalate (exit 1 when one fails)."""
+    from cli import kbtool
+
+    return kbtool.test(_kb_dir(kb), cases, sys.stdout, sys.stderr)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> int:
+    """Migrate the database to this helploop's newest revision (creates a SQLite file if need be)."""
+    from cli import dbtool
+
+    return dbtool.upgrade(_setup().database_url, sys.stdout, sys.stderr)
+
+
+@db_app.command("current")
+def db_current() -> int:
+    """The database's revision and whether it is the newest; never migrates (exit 1 when it is not)."""
+    from cli import dbtool
+
+    return dbtool.current(_setup().database_url, sys.stdout, sys.stderr)
+
+
+def _kb_dir(kb: Path | None) -> Path:
+    settings = _setup()  # read even when --kb is given: a malformed setting is reported by every command
+    return kb if kb is not None else settings.kb_dir
 
 
 if __name__ == "__main__":

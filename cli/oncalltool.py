@@ -7,7 +7,11 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
+
 from bot.oncall import Shift, in_working_hours, next_shifts, shifts_at
+from cli.render import show as show_rich
+from cli.render import table
 from kb import Department, KbError, load_kb
 
 
@@ -45,18 +49,18 @@ def _table(department: Department, at: datetime, out: TextIO) -> None:
     zone = ZoneInfo(department.schedule.timezone)
     hours = "" if department.working_hours is None else \
         ("; in working hours" if in_working_hours(department, at) else "; outside working hours")
-    print(f"{department.name} ({department.id}) — {department.schedule.timezone}, "
-          f"at {_local(at, zone)}{hours}", file=out)
-    header = ("LAYER", "ON CALL", "SINCE", "UNTIL", "NEXT")
-    rows = []
+    heading = Text(f"{department.name} ({department.id}) — {department.schedule.timezone}, "
+                   f"at {_local(at, zone)}{hours}", style="bold")
+    rows = table("LAYER", "ON CALL", "SINCE", "UNTIL", "NEXT")
     for now, nxt in zip(shifts_at(department, at), next_shifts(department, at), strict=True):
-        mark = " (override)" if now.override else ""
-        nxt_mark = " (override)" if nxt.override else ""
-        rows.append((now.layer, f"{now.user_id or '-'}{mark}", _local(now.since, zone), _local(now.until, zone),
-                     f"{nxt.user_id or '-'}{nxt_mark} until {_local(nxt.until, zone)}"))
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(), file=out)
+        rows.add_row(now.layer, _who(now), _local(now.since, zone), _local(now.until, zone),
+                     Text.assemble(_who(nxt), f" until {_local(nxt.until, zone)}"))
+    show_rich(out, heading, rows)
+
+
+def _who(shift: Shift) -> Text:
+    """The person on a shift (a Slack user id for now), marked when an override put them there."""
+    return Text.assemble(shift.user_id or "-", (" (override)", "yellow") if shift.override else "")
 
 
 def show(kb_dir: Path, department: str | None, at: datetime | None, as_json: bool, out: TextIO, err: TextIO,

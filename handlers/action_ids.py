@@ -15,6 +15,9 @@ class ActionId(StrEnum):
     TRANSFER = "helploop.triage.transfer"
     FIXED_YES = "helploop.followup.yes"
     FIXED_NO = "helploop.followup.no"
+    REOPEN = "helploop.followup.reopen"       # a closed request, within the department's reopen window
+    ADD_TO_REQUEST = "helploop.held.add"      # value: the held message id
+    NEW_QUESTION = "helploop.held.new"
 
 
 class CallbackId(StrEnum):
@@ -22,3 +25,5 @@ class CallbackId(StrEnum):
 
     TRANSFER = "helploop.transfer"
     ASK = "helploop.ask"  # the "Ask helploop" message shortcut
+    RESOLVE = "helploop.resolve"  # the resolution note form
+    NOTE = "helploop.note"        # the "Internal note" message shortcut in a triage thread

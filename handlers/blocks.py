@@ -20,6 +20,11 @@ TRIAGE_BUTTONS: list[tuple[Verb, tuple[ActionId, str, str | None]]] = [  # shown
 QUOTE_CHARS = 600  # long questions are cut in previews; the link leads to the whole message
 
 
+def asker(request: RequestView) -> str:
+    """Who asked, as staff see it: a mention, or "an employee" for an anonymous request."""
+    return "an employee" if request.anonymous else f"<@{request.user_id}>"
+
+
 def question_quote(request: RequestView) -> str:
     """The question, quoted back in the DM when it was asked with a command rather than a message."""
     return f"You asked: “{mrkdwn(request.text)}”"
@@ -73,8 +78,8 @@ def escalation_notice(request: RequestView, after_hours: str = "") -> str:
 def triage_message(request: RequestView, permalink: str | None,
                    extra: dict[str, Any] | None = None) -> tuple[str, Blocks]:
     """The escalation as shown in the department's triage channel, for the request's current state."""
-    header = f"*Request #{request.id}* from <@{request.user_id}>"
-    link = f" · <{permalink}|original message>" if permalink else ""
+    header = f"*Request #{request.id}* from {asker(request)}"
+    link = f" · <{permalink}|original message>" if permalink else " · in a direct message"
     oncall = f" · on call: <@{request.oncall_user_id}>" if request.oncall_user_id else ""
     status, buttons = _triage_state(request)
     blocks: Blocks = [
@@ -85,7 +90,7 @@ def triage_message(request: RequestView, permalink: str | None,
         blocks.append(extra)
     if buttons:
         blocks.append(_actions(request.id, *buttons))
-    return f"Request #{request.id} from <@{request.user_id}>: {short(request.text, 200)}", blocks
+    return f"Request #{request.id} from {asker(request)}: {short(request.text, 200)}", blocks
 
 
 def requester_claimed(request: RequestView) -> str:
@@ -98,20 +103,27 @@ def requester_resolved(request: RequestView) -> str:
     who = request.resolved_by or request.claimed_by  # whoever actually resolved it
     by = f"<@{who}>" if who else "Support"
     return (f"{by} marked your request as resolved. I'll check back with you later "
-            f"to make sure it's really fixed.")
+            f"to make sure it's really fixed.{notes_text(request)}")
+
+
+def notes_text(request: RequestView) -> str:
+    """What was done and how to fix it yourself next time, when staff wrote it."""
+    done = f"\n*What was done:* {mrkdwn(request.resolution_note)}" if request.resolution_note else ""
+    tip = f"\n*Next time:* {mrkdwn(request.self_help_note)}" if request.self_help_note else ""
+    return done + tip
 
 
 def claimer_reopened(request: RequestView) -> str:
     """Tell the claimer the employee says it is not fixed."""
     who = f"<@{request.claimed_by}> " if request.claimed_by else ""
-    return f"{who}:warning: <@{request.user_id}> says request #{request.id} is not fixed. It's reopened."
+    return f"{who}:warning: {asker(request)} says request #{request.id} is not fixed. It's reopened."
 
 
 def followup_question(request: RequestView) -> tuple[str, Blocks]:
     """Ask the employee whether the issue was really fixed."""
     text = f"Was “{short(request.text)}” really fixed?"
     return text, [
-        section(text),
+        section(text + notes_text(request)),
         _actions(request.id, (ActionId.FIXED_YES, "Yes, it's fixed", "primary"),
                  (ActionId.FIXED_NO, "No, still broken", None)),
     ]
@@ -123,11 +135,45 @@ def followup_after_verdict(request: RequestView) -> tuple[str, Blocks]:
     if request.status == Status.CLOSED and request.resolution == Resolution.CONFIRMED:
         note = ":tada: Thanks for confirming. Glad it's fixed!"
     elif request.status == Status.CLOSED:
-        note = "No answer, so I've closed this request. Just ask again if it comes back."
+        note = "No answer, so I've closed this request. If it comes back, reopen it here."
     else:
         who = f"<@{request.claimed_by}>" if request.claimed_by else f"*{mrkdwn(request.department_name)}*"
         note = f"Sorry to hear that. I've reopened it and told {who}."
-    return question, [section(question), context(note)]
+    body = [section(question), context(note)]
+    if request.status == Status.CLOSED:  # the reopen window is checked when the button is used
+        body.append(_actions(request.id, (ActionId.REOPEN, "Reopen", None)))
+    return question, body
+
+
+def conversation_line(author: str, text: str, files: Sequence[tuple[str, str]] = ()) -> str:
+    """One relayed message: who wrote it, what they wrote, and links to their files."""
+    links = "".join(f"\n:paperclip: <{url}|{mrkdwn(name)}>" for name, url in files if url.startswith("https://"))
+    return f"*{author}:* {mrkdwn(text)}{links}"
+
+
+def which_request_message(request: RequestView, held_id: int) -> tuple[str, Blocks]:
+    """Ask once whether a new DM belongs to the open request."""
+    text = f"Is this about your open request #{request.id} “{short(request.text, 80)}”?"
+    return text, [section(text), {"type": "actions", "block_id": f"held-{held_id}", "elements": [
+        _button(ActionId.ADD_TO_REQUEST, "Add to it", str(held_id), "primary"),
+        _button(ActionId.NEW_QUESTION, "New question", str(held_id), None)]}]
+
+
+def what_is_wrong_text(request: RequestView) -> str:
+    """After "No, still broken": invite the employee to say what is still wrong."""
+    who = f"<@{request.claimed_by}>" if request.claimed_by else f"*{mrkdwn(request.department_name)}*"
+    return f"Sorry it's still not right. What is still wrong? Just reply here and I'll pass it to {who}."
+
+
+def already_on_it_text(request: RequestView) -> str:
+    """A second @mention in a thread that already has a request."""
+    state, _buttons = _triage_state(request)
+    who = f" <@{request.claimed_by}> has it." if request.claimed_by and request.status != Status.CLOSED else ""
+    return f"I'm already on this: request #{request.id} is {request.status}.{who} ({_plain(state)})"
+
+
+def _plain(state: str) -> str:
+    return state.split(" ", 1)[1] if state.startswith(":") else state
 
 
 def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
@@ -142,9 +188,11 @@ def refusal_text(refusal: Refusal, request: RequestView | None) -> str:
     if refusal is Refusal.NOT_CLAIMER:
         return "This request is not claimed by anyone any more, so there is nothing to unclaim."
     if refusal is Refusal.NOT_REQUESTER and request:
-        return f"Only <@{request.user_id}>, who asked, can answer this."
+        return f"Only {'the person' if request.anonymous else asker(request)}, who asked, can answer this."
     if refusal is Refusal.SAME_DEPARTMENT and request:
         return f"This request is already with {mrkdwn(request.department_name)}."
+    if refusal is Refusal.TOO_LATE:
+        return "This request was closed too long ago to reopen. Please ask again: I'll link it for the team."
     if refusal is Refusal.UNKNOWN_DEPARTMENT:
         return "That department no longer exists in the knowledge base; please pick another."
     if refusal is Refusal.ALREADY_DONE and request:
@@ -160,7 +208,7 @@ def _triage_state(request: RequestView) -> tuple[str, list[tuple[ActionId, str, 
     if request.status == Status.CLAIMED:
         return f":raising_hand: Claimed by <@{request.claimed_by}>", buttons
     if request.status == Status.REOPENED:
-        return (f":warning: Reopened: <@{request.user_id}> says it is not fixed "
+        return (f":warning: Reopened: {asker(request)} says it is not fixed "
                 f"(claimed by <@{request.claimed_by}>)"), buttons
     if request.status == Status.RESOLVED:
         return (f":white_check_mark: Resolved by <@{request.resolved_by or request.claimed_by}>; "
@@ -194,11 +242,13 @@ def context(text: str) -> dict[str, Any]:
 
 
 def _actions(request_id: int, *buttons: tuple[ActionId, str, str | None]) -> dict[str, Any]:
-    elements = []
-    for action_id, label, style in buttons:
-        button: dict[str, Any] = {"type": "button", "action_id": str(action_id),
-                                  "text": {"type": "plain_text", "text": label}, "value": str(request_id)}
-        if style:
-            button["style"] = style
-        elements.append(button)
+    elements = [_button(action_id, label, str(request_id), style) for action_id, label, style in buttons]
     return {"type": "actions", "block_id": f"request-{request_id}", "elements": elements}
+
+
+def _button(action_id: ActionId, label: str, value: str, style: str | None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "action_id": str(action_id),
+                              "text": {"type": "plain_text", "text": label}, "value": value}
+    if style:
+        button["style"] = style
+    return button

@@ -1,33 +1,13 @@
 """The Bolt app the inbox worker runs stored requests through (verification already happened at the edge)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.followups import Followups
-from bot.lifecycle import Lifecycle
-from bot.outbox import Outbox
-from bot.transfer import Transfers
 from handlers.commands import register_commands
 from handlers.intake import Intake
 from handlers.listeners import register
-from kb import KnowledgeBase
-
-
-@dataclass(frozen=True)
-class Services:
-    """The domain services the listeners call."""
-
-    lifecycle: Lifecycle
-    followups: Followups
-    transfers: Transfers
-    outbox: Outbox
-    kb: Callable[[], KnowledgeBase]
-    now: Callable[[], datetime]
+from handlers.services import Services
 
 
 def build_bolt(client: WebClient, services: Services, intake: Intake) -> App:
@@ -36,6 +16,6 @@ def build_bolt(client: WebClient, services: Services, intake: Intake) -> App:
     # the HTTP ack was already sent by handlers.edge after the request was stored.
     bolt = App(client=client, process_before_response=True, request_verification_enabled=False,
                signing_secret="verified-at-the-edge")
-    register(bolt, services.lifecycle, services.followups, services.transfers, intake, services.outbox)
+    register(bolt, services, intake)
     register_commands(bolt, services.lifecycle, services.outbox, services.kb, services.now)
     return bolt

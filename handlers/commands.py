@@ -30,13 +30,27 @@ def register_commands(app: App, lifecycle: Lifecycle, outbox: Outbox, kb: Callab
         ack()
         text = plain(command.get("text") or "").strip()
         response_url = command.get("response_url")
-        if is_question(text):
-            replies.respond(outbox, response_url, "Got it. I'll answer you in our direct messages.")
-            ask_in_dm(client, lifecycle, command.get("user_id", ""), text, "command",
-                      command.get("trigger_id") or command.get("response_url") or text)
+        anonymous, question = anonymous_question(text)
+        if anonymous or is_question(text):
+            replies.respond(outbox, response_url, ANONYMOUS_ACK if anonymous else
+                            "Got it. I'll answer you in our direct messages.")
+            ask_in_dm(client, lifecycle, command.get("user_id", ""), question, "command",
+                      command.get("trigger_id") or command.get("response_url") or text, anonymous=anonymous)
             return
         reply_text, blocks = reply(kb(), now(), text)
         replies.respond(outbox, response_url, reply_text, blocks)
+
+
+ANONYMOUS_ACK = ("Got it. I'll pass this on without your name: the team will see “an employee”, and can still "
+                 "talk to you through me. I'll answer in our direct messages.")
+
+
+def anonymous_question(text: str) -> tuple[bool, str]:
+    """`/helploop anonymous <question>`: (True, the question); otherwise (False, the text)."""
+    first, _, rest = text.partition(" ")
+    if first.lower() in ("anonymous", "anon") and rest.strip():
+        return True, rest.strip()
+    return False, text
 
 
 def is_question(text: str) -> bool:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,14 +33,49 @@ class NotStored(Exception):
     """The request could not be stored in time; it must not be acknowledged."""
 
 
+class StoreSlots:
+    """At most `size` Slack requests wait on the database at once, so a stalled database never holds every
+    server thread (the rest answer /health, and refuse at once what could not be stored in time anyway).
+
+    A request finding every slot taken waits up to `patience` for one; when even the youngest store in
+    progress has waited longer than that, the database is stalled and the request is refused at once.
+    """
+
+    def __init__(self, size: int = 4, patience: float = 0.2) -> None:
+        self.size, self.patience = size, patience
+        self._cond = threading.Condition()
+        self._since: list[float] = []  # when each store in progress started (monotonic)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot while storing; raises NotStored when none frees up in time."""
+        deadline = time.monotonic() + self.patience
+        with self._cond:
+            while len(self._since) >= self.size:
+                now = time.monotonic()
+                if now >= deadline or now - max(self._since) > self.patience:
+                    raise NotStored("every store slot is waiting on the database")
+                self._cond.wait(deadline - now)
+            started = time.monotonic()
+            self._since.append(started)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._since.remove(started)
+                self._cond.notify()
+
+
 class SlackEdge:
     """Stores what Slack sends and acknowledges it; `inbox` processes it afterwards."""
 
     def __init__(self, inbox: Inbox, signing_secret: str | None,
-                 database_ok: Callable[[], bool] = lambda: True, log_text: bool = False) -> None:
+                 database_ok: Callable[[], bool] = lambda: True, log_text: bool = False,
+                 slots: StoreSlots | None = None) -> None:
         self.inbox, self.log_text = inbox, log_text
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.database_ok = database_ok
+        self.slots = slots or StoreSlots()
 
     # --- HTTP -------------------------------------------------------------------------------
 
@@ -119,7 +156,11 @@ class SlackEdge:
         if refusal is not None:
             return refusal, "form_errors"
         try:
-            item_id = self.inbox.accept(dedupe_key(payload, body), mode, content_type, body)
+            with self.slots.slot():
+                item_id = self.inbox.accept(dedupe_key(payload, body), mode, content_type, body)
+        except NotStored:
+            log.warning("inbox: the database is stalled; a Slack request was refused at once")
+            raise
         except Exception as error:  # a stalled or missing database: let Slack retry
             log.warning("inbox: could not store a Slack request in time: %s", type(error).__name__)
             raise NotStored from error
@@ -132,21 +173,27 @@ class SlackEdge:
 def kind_of(payload: dict[str, Any]) -> str:
     """A short name for what Slack sent, for the log: event type, interaction type, command."""
     if payload.get("type") == "event_callback":
-        event = payload.get("event") or {}
-        return "event:" + str(event.get("type")) + (f"/{event['subtype']}" if event.get("subtype") else "")
+        event = _mapping(payload.get("event"))
+        return "event:" + str(event.get("type"))[:40] + (f"/{event['subtype']}"[:40] if event.get("subtype") else "")
     if payload.get("command"):
         return "command:" + str(payload["command"])[:40]
     if payload.get("type") == "block_actions":
-        actions = payload.get("actions") or [{}]
-        return "action:" + str((actions[0] or {}).get("action_id"))[:60]
+        actions = payload.get("actions")
+        first = actions[0] if isinstance(actions, list) and actions else None
+        return "action:" + str(_mapping(first).get("action_id"))[:60]
     if payload.get("type") in ("view_submission", "view_closed"):
-        return f"{payload['type']}:" + str((payload.get("view") or {}).get("callback_id"))[:60]
+        return f"{payload['type']}:" + str(_mapping(payload.get("view")).get("callback_id"))[:60]
     return str(payload.get("type") or "unknown")[:40]
 
 
 def text_of(payload: dict[str, Any]) -> str:
     """The person's text in a payload (only logged when LOG_TEXT=1)."""
-    return str((payload.get("event") or {}).get("text") or payload.get("text") or "")
+    return str(_mapping(payload.get("event")).get("text") or payload.get("text") or "")
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one: a signed body may still hold anything anywhere."""
+    return value if isinstance(value, dict) else {}
 
 
 def dedupe_key(payload: dict[str, Any], body: str) -> str:
@@ -162,9 +209,12 @@ def immediate_errors(payload: dict[str, Any]) -> dict[str, Any] | None:
     """A modal submission that is incomplete is answered in the ack (Slack shows the error in the form)."""
     if payload.get("type") != "view_submission":
         return None
-    view = payload.get("view") or {}
+    view = _mapping(payload.get("view"))
     if view.get("callback_id") == CallbackId.TRANSFER:
-        request_id, department, _note = transfer_submission(view)
+        try:
+            request_id, department, _note = transfer_submission(view)
+        except (AttributeError, TypeError, ValueError):  # not shaped as Slack shapes a submitted modal
+            request_id, department = None, None
         if request_id is None or not department:
             return {"response_action": "errors", "errors": {"department": "Please choose a department."}}
     return None

@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
 from handlers.action_ids import CallbackId
-from handlers.blocks import Blocks, context, section, short
+from handlers.blocks import Blocks, asker, context, section, short
 from handlers.escape import clean, mrkdwn
-from handlers.parse import database_id
+from handlers.parse import database_id, dig, strings
 
 STEP_NAMES = {"backup": "the backup on-call", "staff": "the whole team", "manager": "the manager"}
 HISTORY_LINES = 12
@@ -33,7 +33,7 @@ def page_text(request: RequestView, step: str, triage_link: str | None) -> str:
     """The direct message that pages someone about an unclaimed request."""
     where = f" <{triage_link}|Open it in the triage channel>" if triage_link else ""
     return (f":rotating_light: Request #{request.id} for *{mrkdwn(request.department_name)}* from "
-            f"<@{request.user_id}> has not been claimed yet: “{short(request.text)}”.{where}")
+            f"{asker(request)} has not been claimed yet: “{short(request.text)}”.{where}")
 
 
 def escalation_status(steps: Sequence[EscalationStep]) -> tuple[str, Blocks]:
@@ -46,7 +46,7 @@ def escalation_status(steps: Sequence[EscalationStep]) -> tuple[str, Blocks]:
 
 def stale_reminder(request: RequestView) -> str:
     """A nudge to the claimer of a request nobody has touched for a while."""
-    return (f":hourglass: Request #{request.id} from <@{request.user_id}> (“{short(request.text)}”) is "
+    return (f":hourglass: Request #{request.id} from {asker(request)} (“{short(request.text)}”) is "
             f"still open with you. Resolve it, or unclaim it so a colleague can take it.")
 
 
@@ -95,10 +95,10 @@ def transfer_modal(request: RequestView, departments: Sequence[tuple[str, str]])
 
 def transfer_submission(view: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
     """Request id, chosen department id and note from a submitted transfer modal."""
-    values = (view.get("state") or {}).get("values") or {}
-    chosen = ((values.get("department") or {}).get("value") or {}).get("selected_option") or {}
-    note = ((values.get("note") or {}).get("value") or {}).get("value")
-    return database_id(view.get("private_metadata") or ""), chosen.get("value"), clean(note) if note else note
+    values = dig(view, "state", "values")
+    chosen = strings(dig(values, "department", "value", "selected_option")).get("value")
+    note = strings(dig(values, "note", "value")).get("value")
+    return database_id(strings(view).get("private_metadata", "")), chosen, clean(note) if note else None
 
 
 def _history_line(line: HistoryLine) -> str:
@@ -110,5 +110,5 @@ def _history_line(line: HistoryLine) -> str:
             }.get(line.action, line.action.replace("_", " "))
     if line.action == "transferred" and detail.get("note"):
         what += f" (“{mrkdwn(str(detail['note']))}”)"
-    who = "" if line.actor == "helploop" else f" <@{line.actor}>"
+    who = {"helploop": "", "anonymous": " an employee"}.get(line.actor, f" <@{line.actor}>")
     return f"{slack_time(line.at, '{date_short} {time}')}{who} {what}"

@@ -62,7 +62,8 @@ def ask(lifecycle: Lifecycle, question: Question) -> None:
     lifecycle.ask(question)
 
 
-def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, source: str, trigger_id: str) -> bool:
+def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, source: str, trigger_id: str,
+              anonymous: bool = False) -> bool:
     """A question without a message of its own (slash command): answered in the DM, where the bot quotes it."""
     try:
         channel = client.conversations_open(users=user)["channel"]["id"]
@@ -72,7 +73,7 @@ def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, sou
     # The command's trigger id is unique per invocation, so a reprocessed command makes one request.
     root = "cmd-" + hashlib.sha256(trigger_id.encode()).hexdigest()[:24]
     ask(lifecycle, Question(channel_id=channel, user_id=user, message_ts=root, thread_ts=None, text=text,
-                            source=source, is_direct=True, quote=True))
+                            source=source, is_direct=True, quote=True, anonymous=anonymous))
     return True
 
 

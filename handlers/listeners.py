@@ -1,4 +1,4 @@
-"""Bolt listeners: thin glue from Slack payloads to the domain and back."""
+"""Bolt listeners for buttons and forms: thin glue from Slack payloads to the domain and back."""
 from __future__ import annotations
 
 import logging
@@ -9,85 +9,112 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.followups import Followups
-from bot.lifecycle import Lifecycle
-from bot.outbox import Outbox
-from bot.records import Outcome, Question
-from bot.transfer import Transfers
-from handlers import blocks, replies
+from bot.records import Outcome, Said
+from handlers import blocks, forms, replies
 from handlers import escalation_blocks as esc
 from handlers.action_ids import ActionId, CallbackId
+from handlers.conversation_listeners import register_messages
 from handlers.intake import Intake, ask, register_intake
-from handlers.parse import (has_words, pick_of, question_from_dm, question_from_help_channel, question_from_mention,
-                            request_id_of)
+from handlers.parse import database_id, pick_of, question_of, request_id_of, strings
+from handlers.services import Services
 
 log = logging.getLogger(__name__)
-EMPTY_MENTION_REPLY = ("Hi! Tell me what you need help with, e.g. "
-                       "“@helploop my VPN password expired”, and I'll answer or find the right person.")
 
 
-def register(app: App, lifecycle: Lifecycle, followups: Followups, transfers: Transfers, intake: Intake,
-             outbox: Outbox) -> None:
+def register(app: App, services: Services, intake: Intake) -> None:
     """Attach every listener to the Bolt app."""
-    _register_questions(app, lifecycle, intake, outbox)
-    _register_buttons(app, lifecycle, followups, outbox)
-    _register_transfer(app, transfers, outbox)
+    register_messages(app, services, intake)
+    register_intake(app, services.lifecycle, intake, services.outbox)
+    _register_buttons(app, services)
+    _register_held(app, services)
+    _register_resolve(app, services)
+    _register_transfer(app, services)
 
 
-def _register_questions(app: App, lifecycle: Lifecycle, intake: Intake, outbox: Outbox) -> None:
-    def take(question: Question) -> None:
-        if has_words(question.text):
-            ask(lifecycle, question)
-        else:  # an empty mention, or only emoji: nothing to answer, so say how to ask
-            thread = None if question.is_direct else question.thread_ts or question.message_ts
-            replies.post(outbox, question.channel_id, EMPTY_MENTION_REPLY, thread)
-
-    @app.event("message")
-    def on_message(event: dict[str, Any]) -> None:
-        question = question_from_dm(event) or question_from_help_channel(event, intake.help_channels)
-        if question:
-            take(question)
-
-    register_intake(app, lifecycle, intake, outbox)
-
-    @app.event("app_mention")
-    def on_mention(event: dict[str, Any]) -> None:
-        question = question_from_mention(event)
-        if question is not None:
-            take(question)
-
-
-def _register_buttons(app: App, lifecycle: Lifecycle, followups: Followups, outbox: Outbox) -> None:
+def _register_buttons(app: App, services: Services) -> None:
+    lifecycle, followups = services.lifecycle, services.followups
     actions: dict[ActionId, Callable[[int, str], Outcome]] = {
         ActionId.SOLVED: lifecycle.solved,
         ActionId.NEED_HELP: lifecycle.still_need_help,
         ActionId.NONE_OF_THESE: lifecycle.still_need_help,
         ActionId.CLAIM: lifecycle.claim,
         ActionId.UNCLAIM: lifecycle.unclaim,
-        ActionId.RESOLVE: lifecycle.resolve,
         ActionId.FIXED_YES: lambda request_id, user: followups.verdict(request_id, user, True),
         ActionId.FIXED_NO: lambda request_id, user: followups.verdict(request_id, user, False),
+        ActionId.REOPEN: followups.revive,
     }
     for action_id, run in actions.items():
-        app.action(str(action_id))(_button(run, outbox))
-
+        app.action(str(action_id))(_button(run, services))
     app.action(re.compile(rf"^{re.escape(str(ActionId.PICK))}\.\d+$"))(
-        _button(lambda picked, user: lifecycle.pick(picked[0], user, picked[1]), outbox, parse=pick_of))
+        _button(lambda picked, user: lifecycle.pick(picked[0], user, picked[1]), services, parse=pick_of))
 
 
-def _register_transfer(app: App, transfers: Transfers, outbox: Outbox) -> None:
+def _register_held(app: App, services: Services) -> None:
+    """ "Is this about your open request?" answered: add the held DM to it, or ask it as a new question."""
+
+    @app.action(str(ActionId.ADD_TO_REQUEST))
+    def on_add(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        held_id, user = _held_id(body), _user(body)
+        outcome = services.conversation.add_held(held_id, user) if held_id and user else None
+        if outcome is not None and outcome.ok and outcome.request:
+            replies.replace(services.outbox, body.get("response_url"),
+                            f"Added to your request #{outcome.request.id}: the team will see it.")
+
+    @app.action(str(ActionId.NEW_QUESTION))
+    def on_new(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        held_id, user = _held_id(body), _user(body)
+        held = services.conversation.release_held(held_id, user) if held_id and user else None
+        if held is None:
+            return
+        replies.replace(services.outbox, body.get("response_url"), "OK, I'll take that as a new question.")
+        ask(services.lifecycle, question_of(Said(held.channel_id, held.ts, None, held.user_id, held.text)))
+
+
+def _register_resolve(app: App, services: Services) -> None:
+    """Resolve opens a short form (what was done, how to fix it yourself); submitting it resolves."""
+
+    @app.action(str(ActionId.RESOLVE))
+    def on_resolve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        request_id, user = request_id_of(body), _user(body)
+        if request_id is None or not user:
+            return
+        outcome = services.lifecycle.may_resolve(request_id, user)
+        if not outcome.ok:
+            replies.respond(services.outbox, body.get("response_url"),
+                            blocks.refusal_text(outcome.refusal, outcome.request))
+            return
+        # A modal opens within seconds of the click or not at all, so it is opened here, not queued.
+        client.views_open(trigger_id=body["trigger_id"], view=forms.resolve_modal(outcome.request))
+
+    @app.view(str(CallbackId.RESOLVE))
+    def on_resolve_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack()
+        request_id, done, self_help = forms.resolve_submission(view)
+        user = _user(body)
+        if request_id is None or not user:
+            return
+        outcome = services.lifecycle.resolve(request_id, user, done, self_help)
+        if not outcome.ok and outcome.refusal and outcome.request and outcome.request.triage_channel:
+            replies.ephemeral(services.outbox, outcome.request.triage_channel, user,
+                              blocks.refusal_text(outcome.refusal, outcome.request))
+
+
+def _register_transfer(app: App, services: Services) -> None:
+    transfers, outbox = services.transfers, services.outbox
+
     @app.action(str(ActionId.TRANSFER))
     def on_transfer_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        request_id, user = request_id_of(body), (body.get("user") or {}).get("id")
+        request_id, user = request_id_of(body), _user(body)
         if request_id is None or not user:
             return
         outcome, departments = transfers.choices(request_id, user)
         if not outcome.ok:
             replies.respond(outbox, body.get("response_url"), blocks.refusal_text(outcome.refusal, outcome.request))
             return
-        # Opening a modal is not a message: it is only possible within seconds of the click, so it is
-        # made here rather than queued (a failure leaves the request as it was; the button still works).
         client.views_open(trigger_id=body["trigger_id"], view=esc.transfer_modal(outcome.request, departments))
 
     @app.view(str(CallbackId.TRANSFER))
@@ -96,22 +123,34 @@ def _register_transfer(app: App, transfers: Transfers, outbox: Outbox) -> None:
         request_id, department, note = esc.transfer_submission(view)
         if request_id is None or not department:
             return
-        user = (body.get("user") or {}).get("id", "")
+        user = _user(body)
         outcome = transfers.transfer(request_id, user, department, note)
         if not outcome.ok and outcome.refusal and outcome.request and outcome.request.triage_channel:
             replies.ephemeral(outbox, outcome.request.triage_channel, user,
                               blocks.refusal_text(outcome.refusal, outcome.request))
 
 
-def _button(run: Callable[[Any, str], Outcome], outbox: Outbox,
+def _button(run: Callable[[Any, str], Outcome], services: Services,
             parse: Callable[[dict[str, Any]], Any] = request_id_of) -> Callable[..., None]:
     def listener(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        target, user = parse(body), (body.get("user") or {}).get("id")
+        target, user = parse(body), _user(body)
         if target is None or not user:
-            log.warning("button click without a request id or user: %s", body.get("actions"))
+            log.warning("button click without a request id or user")
             return
         outcome = run(target, user)
         if not outcome.ok and outcome.refusal:
-            replies.respond(outbox, body.get("response_url"), blocks.refusal_text(outcome.refusal, outcome.request))
+            replies.respond(services.outbox, body.get("response_url"),
+                            blocks.refusal_text(outcome.refusal, outcome.request))
     return listener
+
+
+def _user(body: dict[str, Any]) -> str:
+    return strings(body.get("user")).get("id", "")
+
+
+def _held_id(body: dict[str, Any]) -> int | None:
+    try:
+        return database_id(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError):
+        return None

@@ -7,10 +7,11 @@ from typing import Any
 
 from bot.messages import Notice, Posted
 from bot.outbox import PERMALINK, LinkTo, SlackWrite
-from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
-from bot.words import Purpose, Status
+from bot.records import EscalationStep, HistoryLine, RequestView, Said, Transfer
+from bot.words import Direction, Purpose, Status
 from handlers import blocks
 from handlers import escalation_blocks as esc
+from handlers.escape import mrkdwn
 
 REQUESTER, STAFF = "requester", "staff"  # outbox lanes: each is sent in order, independently
 EDITED_AS = {Posted.ANSWER: Purpose.ANSWER, Posted.CHOICES: Purpose.ANSWER, Posted.TRIAGE: Purpose.TRIAGE,
@@ -43,9 +44,9 @@ class SlackMessages:
         """The triage post with a link to the original message (and the history after a transfer)."""
         if not request.triage_channel:
             return None
-        text, body = blocks.triage_message(request, PERMALINK, esc.history_block(history))
-        return _post(request.triage_channel, text, body, purpose=Purpose.TRIAGE, link=_original(request),
-                     lane=STAFF)
+        link = _original(request)
+        text, body = blocks.triage_message(request, PERMALINK if link else None, esc.history_block(history))
+        return _post(request.triage_channel, text, body, purpose=Purpose.TRIAGE, link=link, lane=STAFF)
 
     def page(self, request: RequestView, step: str, user: str) -> SlackWrite:
         """A DM to one person paged for an unclaimed request, linking to the triage post."""
@@ -71,7 +72,7 @@ class SlackMessages:
         """The old triage post, edited to say where the request went (buttons gone)."""
         if not transfer.old_triage_channel:
             return None
-        quote = f"*Request #{request.id}* from <@{request.user_id}>\n> {blocks.short(request.text, 300)}"
+        quote = f"*Request #{request.id}* from {blocks.asker(request)}\n> {blocks.short(request.text, 300)}"
         text, body = esc.transferred_away(request, transfer, quote)
         return SlackWrite("chat.update", {"text": text, "blocks": body}, edit_of=Purpose.TRIAGE, lane=STAFF)
 
@@ -94,6 +95,12 @@ class SlackMessages:
             return SlackWrite("chat.postMessage", {"channel": request.triage_channel,
                                                    "text": blocks.claimer_reopened(request)},
                               thread_of=Purpose.TRIAGE, lane=STAFF)
+        if notice is Notice.REVIVED:
+            if not request.triage_channel:
+                return None
+            text = f":warning: {blocks.asker(request)} reopened request #{request.id}: it is not fixed after all."
+            return SlackWrite("chat.postMessage", {"channel": request.triage_channel, "text": text},
+                              thread_of=Purpose.TRIAGE, lane=STAFF)
         text = blocks.requester_claimed(request) if notice is Notice.CLAIMED else blocks.requester_resolved(request)
         return _post(request.channel_id, text, None, request.reply_thread_ts)
 
@@ -107,24 +114,74 @@ class SlackMessages:
         elif posted is Posted.CHOICES:
             text, body = blocks.choices_after_none(request)
         elif posted is Posted.TRIAGE:
-            text, body = blocks.triage_message(request, PERMALINK)
             link = _original(request)
+            text, body = blocks.triage_message(request, PERMALINK if link else None)
         else:
             text, body = blocks.followup_after_verdict(request)
         lane = STAFF if posted is Posted.TRIAGE else REQUESTER
         return SlackWrite("chat.update", {"text": text, "blocks": body}, edit_of=EDITED_AS[posted], link=link,
                           lane=lane)
 
+    def relay_to_requester(self, request: RequestView, said: Said, message_id: int) -> SlackWrite:
+        """A staff message, attributed "<name> (Department)", where the requester asked."""
+        author = f"<@{said.user_id}> ({mrkdwn(request.department_name)})"
+        text = blocks.conversation_line(author, said.text, said.files)
+        return SlackWrite("chat.postMessage", {**_where_requester(request), "text": text, "unfurl_links": False},
+                          message_id=message_id)
+
+    def relay_to_staff(self, request: RequestView, said: Said, message_id: int) -> SlackWrite | None:
+        """The requester's message in the triage thread ("an employee" when anonymous)."""
+        if not request.triage_channel:
+            return None
+        text = blocks.conversation_line(blocks.asker(request), said.text, said.files)
+        return SlackWrite("chat.postMessage", {"channel": request.triage_channel, "text": text, "unfurl_links": False},
+                          thread_of=Purpose.TRIAGE, lane=STAFF, message_id=message_id)
+
+    def relay_edited(self, request: RequestView, said: Said, message_id: int, direction: str) -> SlackWrite:
+        """The copy of an edited message, edited (it says it was edited)."""
+        if direction == Direction.TO_REQUESTER:
+            author, lane = f"<@{said.user_id}> ({mrkdwn(request.department_name)})", REQUESTER
+        else:
+            author, lane = blocks.asker(request), STAFF
+        text = blocks.conversation_line(author, said.text) + " _(edited)_"
+        return SlackWrite("chat.update", {"text": text}, lane=lane, message_id=message_id)
+
+    def relay_deleted(self, request: RequestView, message_id: int, direction: str) -> SlackWrite:
+        """The copy of a deleted message, deleted."""
+        lane = REQUESTER if direction == Direction.TO_REQUESTER else STAFF
+        return SlackWrite("chat.delete", {}, lane=lane, message_id=message_id)
+
+    def note_marked(self, request: RequestView, channel: str, ts: str) -> SlackWrite:
+        """A :lock: on a staff message in the triage thread: an internal note, not sent to the employee."""
+        return SlackWrite("reactions.add", {"channel": channel, "timestamp": ts, "name": "lock"}, lane=STAFF)
+
+    def which_request(self, request: RequestView, held_id: int) -> SlackWrite:
+        """ "Is this about your open request?" with Add to it / New question, in the DM."""
+        text, body = blocks.which_request_message(request, held_id)
+        return _post(request.channel_id, text, body)
+
+    def what_is_wrong(self, request: RequestView) -> SlackWrite:
+        """After "No, still broken": what is still wrong? (the reply is relayed)."""
+        return _post(request.channel_id, blocks.what_is_wrong_text(request), None, request.reply_thread_ts)
+
+    def already_on_it(self, request: RequestView, channel: str, thread_ts: str) -> SlackWrite:
+        """A second @mention in the thread: where the request stands."""
+        return _post(channel, blocks.already_on_it_text(request), None, thread_ts)
+
+    def moved_to_dm(self, request: RequestView, channel: str, thread_ts: str) -> SlackWrite:
+        """In the public thread, without repeating the question: the conversation continues in the DM."""
+        text = (f"This is one for *{mrkdwn(request.department_name)}*, who handle it privately: "
+                "I've sent you a direct message.")
+        return _post(channel, text, None, thread_ts)
+
     def alert(self, channel: str, text: str) -> SlackWrite:
         """An operational problem, for the admins' channel."""
         return _post(channel, f":warning: {text}")
 
 
-def _original(request: RequestView) -> LinkTo:
-    # A question asked by command has no message of its own until the bot quotes it in the DM.
-    if request.source == "command":
-        return LinkTo(purpose=Purpose.QUESTION)
-    return LinkTo(channel=request.channel_id, ts=request.message_ts)
+def _original(request: RequestView) -> LinkTo | None:
+    # Staff cannot open the bot's DM with someone, so only a question asked in a channel links to it.
+    return LinkTo(channel=request.channel_id, ts=request.message_ts) if request.reply_thread_ts else None
 
 
 def _post(channel: str, text: str, body: list[dict[str, Any]] | None = None, thread_ts: str | None = None, *,
@@ -135,3 +192,10 @@ def _post(channel: str, text: str, body: list[dict[str, Any]] | None = None, thr
     if thread_ts:
         args["thread_ts"] = thread_ts
     return SlackWrite("chat.postMessage", args, purpose=purpose, link=link, lane=lane)
+
+
+def _where_requester(request: RequestView) -> dict[str, Any]:
+    where: dict[str, Any] = {"channel": request.channel_id}
+    if request.reply_thread_ts:
+        where["thread_ts"] = request.reply_thread_ts
+    return where

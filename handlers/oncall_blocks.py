@@ -16,6 +16,7 @@ MAX_DEPARTMENTS = 45  # Slack allows 50 blocks per message; keep room for the he
 
 USAGE = ("*helploop* commands:\n"
          "• `/helploop <your question>` — ask; I answer in our direct messages\n"
+         "• `/helploop anonymous <your question>` — ask without your name; the team can still reply to you\n"
          "• `/helploop oncall` — who is on call in every department, now and next\n"
          "• `/helploop oncall <department>` — the same for one department, e.g. `/helploop oncall it`\n"
          "• `/helploop help` — this message")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.records import Question
+from bot.records import Question, Said
 from handlers.escape import clean
 
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -38,8 +38,21 @@ def has_words(text: str) -> bool:
     return bool(_WORDISH.search(re.sub(r":[a-z0-9_+-]+:", " ", text)))
 
 
+def strings(obj: Any) -> dict[str, str]:
+    """The string-valued fields of a payload object: whatever shape arrives, parsers see only strings."""
+    return {k: v for k, v in obj.items() if isinstance(v, str)} if isinstance(obj, dict) else {}
+
+
+def dig(obj: Any, *keys: str) -> dict[str, Any]:
+    """obj[k1][k2]… as a dict, or {} wherever the payload has some other shape."""
+    for key in keys:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj if isinstance(obj, dict) else {}
+
+
 def question_from_dm(event: dict[str, Any]) -> Question | None:
     """A direct message to the bot; edits, bot messages, joins and thread replies are ignored."""
+    event = strings(event)
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return None
     user, text, ts = event.get("user"), plain(event.get("text") or "").strip(), event.get("ts")
@@ -52,6 +65,7 @@ def question_from_dm(event: dict[str, Any]) -> Question | None:
 
 def question_from_mention(event: dict[str, Any]) -> Question | None:
     """An @mention in a channel; the question is the text without the mention."""
+    event = strings(event)
     if event.get("subtype") or event.get("bot_id"):
         return None
     user, ts = event.get("user"), event.get("ts")
@@ -94,6 +108,7 @@ def database_id(value: Any) -> int | None:
 
 def question_from_help_channel(event: dict[str, Any], help_channels: frozenset[str]) -> Question | None:
     """A top-level message in a help channel; thread replies there are conversation, not new requests."""
+    event = strings(event)
     if event.get("channel") not in help_channels or event.get("channel_type") not in ("channel", "group"):
         return None
     if event.get("subtype") or event.get("bot_id"):
@@ -108,6 +123,7 @@ def question_from_help_channel(event: dict[str, Any], help_channels: frozenset[s
 
 def question_from_message(channel: str, message: dict[str, Any], requester: str, source: str) -> Question | None:
     """A request made from an existing message (shortcut, emoji), answered in that message's thread."""
+    message = strings(message)
     ts = message.get("ts")
     text = _one_line(message.get("text") or "")
     if not ts or not has_words(text) or message.get("bot_id"):
@@ -116,3 +132,47 @@ def question_from_message(channel: str, message: dict[str, Any], requester: str,
     return Question(channel_id=channel, user_id=requester, message_ts=ts,
                     thread_ts=thread_ts if thread_ts and thread_ts != ts else None, text=text,
                     source=source, is_direct=False)
+
+
+RELAYED_SUBTYPES = (None, "file_share", "thread_broadcast")
+
+
+def said_of(event: dict[str, Any]) -> Said | None:
+    """A message a person wrote (text and/or files), or None for bots, joins and other system messages."""
+    raw_files, event = event.get("files") if isinstance(event, dict) else None, strings(event)
+    if event.get("subtype") not in RELAYED_SUBTYPES or event.get("bot_id"):
+        return None
+    user, ts, channel = event.get("user"), event.get("ts"), event.get("channel")
+    text = plain(event.get("text") or "").strip()
+    files = tuple((f.get("name") or f.get("title") or "file", f.get("permalink") or "")
+                  for f in map(strings, raw_files if isinstance(raw_files, list) else []))
+    if not user or not ts or not channel or not (text or files):
+        return None
+    return Said(channel_id=channel, ts=ts, thread_ts=event.get("thread_ts"), user_id=user, text=text, files=files)
+
+
+def is_thread_reply(said: Said) -> bool:
+    """True for a reply inside a thread (not the thread's first message)."""
+    return bool(said.thread_ts) and said.thread_ts != said.ts
+
+
+def edit_of(event: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(channel, ts, new text) of a person's edited message."""
+    message, event = strings(event.get("message") if isinstance(event, dict) else None), strings(event)
+    if event.get("subtype") != "message_changed" or message.get("bot_id") or not message.get("ts"):
+        return None
+    return str(event.get("channel") or ""), str(message["ts"]), plain(message.get("text") or "").strip()
+
+
+def deletion_of(event: dict[str, Any]) -> tuple[str, str] | None:
+    """(channel, ts) of a deleted message."""
+    event = strings(event)
+    if event.get("subtype") != "message_deleted" or not event.get("deleted_ts"):
+        return None
+    return str(event.get("channel") or ""), str(event["deleted_ts"])
+
+
+def question_of(said: Said) -> Question:
+    """A top-level DM as a question."""
+    return Question(channel_id=said.channel_id, user_id=said.user_id, message_ts=said.ts, thread_ts=None,
+                    text=said.text, source="dm", is_direct=True)

@@ -28,3 +28,9 @@ def post(outbox: Outbox, channel: str, text: str, thread_ts: str | None = None) 
     if thread_ts:
         args["thread_ts"] = thread_ts
     outbox.send(SlackWrite("chat.postMessage", args))
+
+
+def replace(outbox: Outbox, response_url: str | None, text: str) -> None:
+    """Replace the message whose button was clicked (e.g. a question that has been answered)."""
+    if response_url:
+        outbox.send(SlackWrite("response_url", {"url": response_url, "text": text, "replace_original": True}))

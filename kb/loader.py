@@ -152,9 +152,9 @@ def _matching(name: str, raw: Any, errors: list[str], warnings: list[str]) -> Ma
     if raw is None:
         return MatchingOverride()
     if not isinstance(raw, dict):
-        errors.append(f"{name}: matching must be a mapping with min_score and/or min_margin")
+        errors.append(f"{name}: matching must be a mapping with min_score, min_margin and/or min_choice_score")
         return MatchingOverride()
-    _unknown(f"{name}: matching", raw, {"min_score", "min_margin"}, warnings)
+    _unknown(f"{name}: matching", raw, {"min_score", "min_margin", "min_choice_score"}, warnings)
     try:
         return MatchingOverride.model_validate(raw)
     except ValidationError as exc:
@@ -193,6 +193,7 @@ def load_kb(kb_dir: Path) -> KnowledgeBase:
             where[entry.id] = f"{name} entries[{i}]"
     if errors:
         raise KbError(errors)
+    entries = _check_related(entries, where, warnings)
     return KnowledgeBase(
         entries=entries,
         departments=departments,
@@ -201,6 +202,23 @@ def load_kb(kb_dir: Path) -> KnowledgeBase:
         files=[show_path(p) for p in files],
         override=matching,
     )
+
+
+def _check_related(entries: dict[str, Entry], where: dict[str, str], warnings: list[str]) -> dict[str, Entry]:
+    """Drop `related:` ids that name no entry (or the entry itself), with a warning naming file and entry."""
+    out = {}
+    for eid, entry in entries.items():
+        keep: list[str] = []
+        label = where[eid].replace(" entries[", ": entries[", 1)
+        for rid in entry.related:
+            if rid == eid:
+                warnings.append(f"{label} ({eid}): related lists the entry itself; ignored")
+            elif rid not in entries:
+                warnings.append(f"{label} ({eid}): related entry {rid!r} does not exist; ignored")
+            elif rid not in keep:
+                keep.append(rid)
+        out[eid] = entry if keep == entry.related else entry.model_copy(update={"related": keep})
+    return out
 
 
 def _raw_entries(path: Path, errors: list[str], warnings: list[str]) -> list[Any]:

@@ -38,6 +38,7 @@ class Entry(_Model):
     questions: list[Text] = Field(min_length=1)
     answer: Text
     keywords: list[Text] = Field(default_factory=list)
+    related: list[Id] = Field(default_factory=list, max_length=3)  # entry ids offered as buttons under the answer
     source: str = ""
 
 
@@ -67,6 +68,10 @@ class Department(_Model):
     oncall: OnCall | None = None
     working_hours: WorkingHours | None = None  # None: always working hours
     escalation: Escalation = Escalation()  # defaults: 30 min ack, backup then staff, 8 h stale claim
+    retention_days: int | None = Field(default=None, ge=1)  # purge texts of requests closed this long ago
+    private: bool = False  # HR, ethics: questions never shown in public channels; the conversation moves to DM
+    claim_on_reply: bool = True  # a staff reply in the triage thread claims an unclaimed request
+    reopen_days: int = Field(default=7, ge=0)  # a closed request can be reopened by its requester this long
     _schedule: OnCall = PrivateAttr()
 
     @model_validator(mode="after")
@@ -122,3 +127,4 @@ class MatchingOverride(_Model):
 
     min_score: float | None = Field(default=None, ge=0, le=100)
     min_margin: float | None = Field(default=None, ge=0, le=100)
+    min_choice_score: float | None = Field(default=None, ge=0, le=100)  # offer "Did you mean …?" from this score

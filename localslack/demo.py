@@ -75,6 +75,24 @@ class Demo:
         self.sim.block_action(who, action, str(request.id), channel, ts)
         self.settle()
 
+    def says(self, who: str, channel: str, text: str, thread_ts: str | None) -> str:
+        """Someone writes a message (in a thread when `thread_ts` is given); returns its ts."""
+        where = f"#{channel}" if channel.startswith("C") else "(DM)"
+        self.user(who, where + (" (thread)" if thread_ts else ""), text)
+        kind = "channel" if channel.startswith("C") else "im"
+        ts = self.sim.message(who, text, channel, channel_type=kind, thread_ts=thread_ts).ts
+        self.settle()
+        return ts
+
+    def resolve(self, who: str, request, done: str, tip: str = "") -> None:
+        """Click Resolve and fill in the short form it opens."""
+        self.click(who, "Resolve", "helploop.triage.resolve", request, request.triage_channel, request.triage_ts)
+        self.user(who, "(form)", f"what was done: {done}" + (f" · next time: {tip}" if tip else ""))
+        values = {"done": {"value": {"type": "plain_text_input", "value": done}},
+                  "self_help": {"value": {"type": "plain_text_input", "value": tip or None}}}
+        self.sim.view_submission(who, "helploop.resolve", values, private_metadata=str(request.id))
+        self.settle()
+
     def wait_until(self, minutes: float) -> None:
         """Move the clock forward; the real scheduler's next tick runs what became due."""
         self.clock.advance(timedelta(minutes=minutes))
@@ -152,14 +170,20 @@ def _script(demo: Demo) -> None:
     staff = demo.app.kb.departments[request.department_id].staff
     demo.click(staff[0], "Claim", "helploop.triage.claim", request, triage, request.triage_ts)
     demo.click(staff[1], "Claim", "helploop.triage.claim", request, triage, request.triage_ts)
-    demo.click(staff[0], "Resolve", "helploop.triage.resolve", request, triage, request.triage_ts)
+    demo.say("They talk through the request: the triage thread and the employee's thread are relayed both ways")
+    demo.says(staff[0], triage, "Does it buzz with the lights off too? Which cable is plugged in?", request.triage_ts)
+    demo.says("U0HLLAN", "C0HLGENERAL", "Yes, even with the lights off. It's the grey HDMI cable.", sent.ts)
+    demo.says(staff[0], triage, "// probably the HDMI extender: ordering a new one (internal note)", request.triage_ts)
+    demo.resolve(staff[0], request, "Replaced the HDMI extender behind the screen.",
+                 "If it buzzes again, unplug the extender for ten seconds.")
 
     delay = demo.app.kb.departments[request.department_id].followup_delay_hours
     demo.wait_until(delay * 60 + 1)
     request = demo.request("C0HLGENERAL", sent.ts)
     demo.say("The employee says it is not fixed: reopened, and the claimer is pinged")
     demo.click("U0HLLAN", "No, still broken", "helploop.followup.no", request, "C0HLGENERAL", request.followup_ts)
-    demo.click(staff[0], "Resolve", "helploop.triage.resolve", request, triage, request.triage_ts)
+    demo.says("U0HLLAN", "C0HLGENERAL", "It only buzzes in the first minute of a call now.", sent.ts)
+    demo.resolve(staff[0], request, "Swapped the cable too.")
     demo.wait_until(delay * 60 + 1)
     request = demo.request("C0HLGENERAL", sent.ts)
     demo.click("U0HLLAN", "Yes, it's fixed", "helploop.followup.yes", request, "C0HLGENERAL", request.followup_ts)

@@ -208,6 +208,24 @@ class SlackSim:
         p = self.message_payload(user, text, channel, channel_type, ts, thread_ts, subtype, bot_id, event_id)
         return self._event(p, retry_num, retry_reason)
 
+    def message_changed(self, user: str, channel: str, ts: str, text: str, channel_type: str = "im",
+                        thread_ts: str | None = None) -> SimResponse:
+        """A person edited their message `ts`: Slack's `message_changed` event."""
+        message: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts,
+                                   "edited": {"user": user, "ts": self.new_ts()}}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        event = {"type": "message", "subtype": "message_changed", "channel": channel, "channel_type": channel_type,
+                 "hidden": True, "message": message, "previous_message": {**message, "text": "(before)"},
+                 "ts": self.new_ts(), "event_ts": self.new_ts()}
+        return self._event(self.envelope(event), None, None)
+
+    def message_deleted(self, channel: str, ts: str, channel_type: str = "im") -> SimResponse:
+        """A message `ts` was deleted: Slack's `message_deleted` event."""
+        event = {"type": "message", "subtype": "message_deleted", "channel": channel, "channel_type": channel_type,
+                 "hidden": True, "deleted_ts": ts, "ts": self.new_ts(), "event_ts": self.new_ts()}
+        return self._event(self.envelope(event), None, None)
+
     def app_mention(self, user: str, text: str, channel: str, ts: str | None = None, thread_ts: str | None = None,
                     event_id: str | None = None, retry_num: int | None = None,
                     retry_reason: str | None = None) -> SimResponse:

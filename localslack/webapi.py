@@ -271,7 +271,11 @@ class LocalSlack:
         return f"{n // 1_000_000}.{n % 1_000_000:06d}"
 
     def _channel(self, channel: str) -> str:
-        return "D" + channel if channel[:1] in ("U", "W") else channel
+        # A user's DM with the bot: "D" + their id, unless they were registered with an opaque `dm` id
+        # (as real Slack's are) — tests of anonymity need ids that do not spell the user's.
+        if channel[:1] not in ("U", "W"):
+            return channel
+        return str(self.users.get(channel, {}).get("dm") or "D" + channel)
 
     def _respond(self, method: str, a: dict[str, Any], token: str | None) -> dict[str, Any]:
         if method != "response_url" and not token:

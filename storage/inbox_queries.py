@@ -48,7 +48,8 @@ def finish_inbox_item(session: Session, item_id: int, state: InboxState, now: da
     """Close an item as done or failed."""
     session.execute(
         update(InboxItem).where(InboxItem.id == item_id)
-        .values(state=state, finished_at=now, lease_until=None, last_error=error[:200] if error else None)
+        # The body (message text, user ids) is no longer needed once handled: only the key stays, for dedupe.
+        .values(state=state, finished_at=now, lease_until=None, last_error=error[:200] if error else None, body="")
         .execution_options(synchronize_session=False)
     )
 

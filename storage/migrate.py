@@ -5,6 +5,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -28,3 +31,30 @@ def downgrade(engine: Engine, revision: str) -> None:
     """Revert migrations down to `revision` ("base" for an empty schema)."""
     command.downgrade(alembic_config(engine), revision)
 
+
+def script_directory() -> ScriptDirectory:
+    """The migrations shipped in this package, as Alembic sees them."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str:
+    """The newest migration this version of helploop ships (the revision `upgrade` goes to)."""
+    head = script_directory().get_current_head()
+    assert head is not None, f"no migrations in {MIGRATIONS_DIR}"
+    return head
+
+
+def known_revision(revision: str) -> bool:
+    """Whether `revision` is one of the shipped migrations (a newer helploop may have applied others)."""
+    try:
+        return script_directory().get_revision(revision) is not None
+    except CommandError:  # alembic.util.exc.CommandError / ResolutionError: no such revision here
+        return False
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, None when it has no helploop schema; reads only, never migrates."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

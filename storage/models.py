@@ -64,6 +64,13 @@ class Request(Base):
     triage_ts: Mapped[str | None] = mapped_column(String(32))
     followup_channel: Mapped[str | None] = mapped_column(String(32))
     followup_ts: Mapped[str | None] = mapped_column(String(32))
+    first_human_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # first staff message relayed
+    last_staff_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    awaiting_reply_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # "what is still wrong?" asked
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    self_help_note: Mapped[str | None] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # texts removed (retention)
 
 
 class AuditEvent(Base):
@@ -128,6 +135,7 @@ class Delivery(Base):
     edit_of: Mapped[str | None] = mapped_column(String(16))   # edit the request's message with this purpose
     thread_of: Mapped[str | None] = mapped_column(String(16))  # post in the thread of the request's message with this purpose
     link_of: Mapped[str | None] = mapped_column(Text)          # JSON: what the {permalink} placeholder points to
+    message_id: Mapped[int | None] = mapped_column(Integer)    # posts (or edits) the relayed copy of this message
     state: Mapped[str] = mapped_column(String(16), default=DeliveryState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)  # a try may have landed: look before resending
@@ -167,3 +175,49 @@ class InboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Message(Base):
+    """One message of the conversation through a request: relayed to the other side, or an internal note."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("source_channel", "source_ts", name="uq_messages_source"),
+                      Index("ix_messages_request", "request_id", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    direction: Mapped[str] = mapped_column(String(16))      # to_requester, to_staff, internal
+    author_id: Mapped[str | None] = mapped_column(String(32))  # None: the anonymous requester
+    text: Mapped[str] = mapped_column(Text)
+    source_channel: Mapped[str] = mapped_column(String(32))
+    source_ts: Mapped[str] = mapped_column(String(32))
+    copy_channel: Mapped[str | None] = mapped_column(String(32))  # where the relayed copy landed
+    copy_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class HeldMessage(Base):
+    """A new DM from someone with an open request, held until they say whether it belongs to it."""
+
+    __tablename__ = "held_messages"
+    __table_args__ = (UniqueConstraint("channel_id", "ts", name="uq_held_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AnonymousRequester(Base):
+    """Who asked an anonymous request: read only by the code that relays to them, never shown or exported."""
+
+    __tablename__ = "anonymous_requesters"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from localslack.webapi import Call, render_message
-from handlers.action_ids import ActionId
+from handlers.action_ids import ActionId, CallbackId
 from storage import queries
 from storage.models import Request
 from tests.harness import Harness
@@ -91,9 +91,20 @@ def claimed(h: Harness, request: Request, user: str = IT_STAFF[0]) -> Request:
     return reload(h, request.id)
 
 
-def resolved(h: Harness, request: Request, user: str = IT_STAFF[0]) -> Request:
-    """Resolve a claimed request as `user` and wait until the employee is told."""
+def resolve(h: Harness, user: str, request: Request, done: str | None = None, self_help: str | None = None) -> int:
+    """Click Resolve as `user` and submit the resolution form it opens; returns the call index to wait from."""
     mark = click(h, user, ActionId.RESOLVE, request, request.triage_channel, request.triage_ts)
+    wait_call(h, mark, "views.open")
+    values = {"done": {"value": {"type": "plain_text_input", "value": done}},
+              "self_help": {"value": {"type": "plain_text_input", "value": self_help}}}
+    response = h.sim.view_submission(user, str(CallbackId.RESOLVE), values, private_metadata=str(request.id))
+    assert response.status == 200, response.body
+    return mark
+
+
+def resolved(h: Harness, request: Request, user: str = IT_STAFF[0]) -> Request:
+    """Resolve a claimed request as `user` (through the form) and wait until the employee is told."""
+    mark = resolve(h, user, request)
     wait_call(h, mark, "chat.postMessage", request.channel_id, "marked your request as resolved")
     return reload(h, request.id)
 

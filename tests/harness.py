@@ -30,7 +30,8 @@ class Harness:
 
     def advance(self, **delta: float) -> int:
         """Move time forward and run what became due (the scheduler's tick); returns timers that acted."""
-        self.app.inbox.wait_idle()  # a click being processed must finish before its lease can run out
+        self.app.inbox.wait_idle()  # a click being processed must finish before its lease can run out,
+        self.app.dispatcher.run_due()  # and a send in flight must settle (its retry is timed from now)
         self.clock.advance(timedelta(**delta))
         self.app.inbox.run_due()
         acted = self.app.timers.run_due()

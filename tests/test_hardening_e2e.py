@@ -9,8 +9,8 @@ import pytest
 from bot.words import Status
 from handlers.action_ids import ActionId
 from storage import queries
-from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_STAFF, IT_TRIAGE, claimed, click, escalate, reload, request_for,
-                         text_of, wait_call)
+from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_STAFF, IT_TRIAGE, claimed, escalate, reload, request_for,
+                         resolve, text_of, wait_call)
 from tests.harness import running
 
 HOSTILE = "Projector buzzing <!channel> <!here> <@U0HLBOSS> <https://evil.example|id.example.com> & more"
@@ -74,7 +74,7 @@ def test_a_replayed_click_changes_nothing(h):
 
 def test_the_employee_is_told_who_actually_resolved(h):
     request = claimed(h, escalate(h), IT_STAFF[0])
-    mark = click(h, IT_STAFF[1], ActionId.RESOLVE, request, request.triage_channel, request.triage_ts)
+    mark = resolve(h, IT_STAFF[1], request)
     told = wait_call(h, mark, "chat.postMessage", EMPLOYEE_DM, "marked your request as resolved")
     assert f"<@{IT_STAFF[1]}>" in text_of(told) and f"<@{IT_STAFF[0]}>" not in text_of(told)
     done = reload(h, request.id)

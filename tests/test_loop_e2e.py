@@ -46,7 +46,7 @@ def test_still_need_help_escalates_with_department_and_on_call(h):
     assert request.status == Status.ESCALATED and request.oncall_user_id in IT_STAFF + ("U0HLMINH",)
     assert f"<@{request.oncall_user_id}>" in text_of(notice)
     assert f"<@{request.oncall_user_id}>" in text_of(triage)
-    assert f"<@{EMPLOYEE}>" in text_of(triage) and "original message" in text_of(triage)
+    assert f"<@{EMPLOYEE}>" in text_of(triage) and "in a direct message" in text_of(triage)
     assert "Passed to *IT*" in text_of(wait_call(h, mark, "chat.update", EMPLOYEE_DM))
 
 
@@ -56,7 +56,9 @@ def test_unanswerable_question_escalates_at_once_to_the_triage_channel(h):
     assert "couldn't find a confident answer" in text_of(notice)
     triage = wait_call(h, 0, "chat.postMessage", request.triage_channel)
     assert UNANSWERABLE in text_of(triage)
-    assert "archives/" + EMPLOYEE_DM in json.dumps(triage.args["blocks"])  # link to the original
+    # Staff cannot open the bot's DM with the employee, so the post says where it was asked instead of a
+    # link that would not open (a question asked in a channel links to it: test_mention_…_links_to_it).
+    assert "archives/" not in json.dumps(triage.args["blocks"]) and "in a direct message" in text_of(triage)
     assert request.triage_channel == h.app.kb.departments[request.department_id].triage_channel
 
 
@@ -67,6 +69,13 @@ def test_mention_in_a_channel_is_answered_in_its_thread(h):
     answer = wait_call(h, 0, "chat.postMessage", "C0HLGENERAL")
     assert answer.args["thread_ts"] == response.ts
     assert request.text == question  # the mention itself is not part of the question
+
+
+def test_an_escalated_mention_links_staff_to_the_original_message(h):
+    text = "The projector in the boardroom makes a weird buzzing sound during calls"
+    response = h.sim.app_mention(EMPLOYEE, f"<@U0HLBOT> {text}", "C0HLGENERAL")
+    triage = wait_call(h, 0, "chat.postMessage", IT_TRIAGE, "[Claim]")
+    assert f"archives/C0HLGENERAL/p{response.ts.replace('.', '')}" in json.dumps(triage.args["blocks"])
 
 
 def test_empty_mention_gets_a_polite_prompt_and_no_request(h):

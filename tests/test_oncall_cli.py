@@ -45,8 +45,21 @@ def test_table_lists_every_department_with_local_times():
     assert code == 0
     assert "IT (it) — Europe/Warsaw, at Mon 2026-11-23 10:30 CET; in working hours" in out
     assert "Facilities (facilities) — Asia/Ho_Chi_Minh" in out and "Finance (finance)" in out
-    assert "primary  U0HLMINH" in out and "Mon 2026-11-23 09:00 CET" in out
-    assert "U0HLPIOTR until Mon 2026-12-07 09:00 CET" in out  # who is next, and until when
+    lines = out.splitlines()
+    assert lines[1].split() == ["LAYER", "ON", "CALL", "SINCE", "UNTIL", "NEXT"]
+    primary = next(line for line in lines if line.startswith("primary"))
+    assert primary.split()[:2] == ["primary", "U0HLMINH"] and "Mon 2026-11-23 09:00 CET" in primary
+    assert primary.endswith("U0HLPIOTR until Mon 2026-12-07 09:00 CET")  # who is next, and until when
+    # Not a terminal: plain text, columns aligned, nothing padded at the ends of lines.
+    assert all(line == line.rstrip() for line in lines)
+    backup = next(line for line in lines if line.startswith("backup"))
+    assert primary.index("U0HLMINH") == backup.index("U0HLKASIA") == lines[1].index("ON CALL")
+
+
+def test_table_marks_an_override():
+    code, out, _ = run("it", at=datetime(2026, 12, 24, 10, 0, tzinfo=UTC))
+    assert code == 0 and "outside working hours" in out.splitlines()[0]
+    assert "U0HLANNA (override)" in next(line for line in out.splitlines() if line.startswith("primary"))
 
 
 def test_unknown_department_names_the_known_ones():

@@ -17,7 +17,7 @@ from localslack.webapi import Call, render_message
 from storage import delivery_queries, queries
 from storage.models import DeliveryState
 from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_STAFF, IT_TRIAGE, OUTSIDER, UNANSWERABLE, claimed, click,
-                         escalate, kb_phrasing, reload, request_for, resolved, text_of, wait_call)
+                         escalate, kb_phrasing, reload, request_for, resolve, resolved, text_of, wait_call)
 from tests.harness import Harness, running
 
 ADMIN = "C0HLADMIN"
@@ -199,7 +199,7 @@ def test_is_on_it_notice_arrives_once_and_the_resolved_notice_waits_behind_it(da
         on_it = _posts("chat.postMessage", EMPLOYEE_DM, "is on it")
         _settle(h, on_it)
         wait_call(h, mark, "chat.update", IT_TRIAGE, "Claimed by")  # the staff lane is not held up
-        mark = click(h, IT_STAFF[0], ActionId.RESOLVE, request, IT_TRIAGE, request.triage_ts)
+        mark = resolve(h, IT_STAFF[0], request)
         wait_call(h, mark, "chat.update", IT_TRIAGE, "Resolved by")
         h.app.dispatcher.run_due()
         done = _posts("chat.postMessage", EMPLOYEE_DM, "marked your request as resolved")
@@ -232,7 +232,7 @@ def test_resolved_notice_arrives_once(database_url, fault):
     with running(database_url) as h:
         request = claimed(h, escalate(h))
         h.slack.fail("chat.postMessage", **fault.kwargs)
-        mark = click(h, IT_STAFF[0], ActionId.RESOLVE, request, IT_TRIAGE, request.triage_ts)
+        mark = resolve(h, IT_STAFF[0], request)
         done = _posts("chat.postMessage", EMPLOYEE_DM, "marked your request as resolved")
         _settle(h, done)
         wait_call(h, mark, "chat.update", IT_TRIAGE, "Resolved by")
@@ -372,7 +372,7 @@ def test_a_write_that_keeps_failing_is_given_up_audited_reported_and_the_lane_mo
         click(h, IT_STAFF[0], ActionId.CLAIM, request, IT_TRIAGE, request.triage_ts)
         on_it = _posts("chat.postMessage", EMPLOYEE_DM, "is on it")
         _settle(h, on_it)
-        mark = click(h, IT_STAFF[0], ActionId.RESOLVE, request, IT_TRIAGE, request.triage_ts)
+        mark = resolve(h, IT_STAFF[0], request)
         wait_call(h, mark, "chat.update", IT_TRIAGE, "Resolved by")  # the staff lane is not held up
         h.app.dispatcher.run_due()
         notice_row = next(d for d in _rows(h, request.id) if d.method == "chat.postMessage" and "is on it" in d.args)

@@ -8,7 +8,7 @@ from localslack.webapi import LocalSlack
 from handlers.action_ids import ActionId
 from storage import delivery_queries
 from bot.words import Status
-from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_STAFF, IT_TRIAGE, claimed, escalate, kb_phrasing, reload,
+from tests.flows import (UNANSWERABLE, EMPLOYEE, EMPLOYEE_DM, IT_STAFF, IT_TRIAGE, claimed, escalate, kb_phrasing, reload,
                          request_for, resolved, text_of, wait_call)
 from tests.harness import START, running
 
@@ -87,8 +87,7 @@ def test_slack_gets_its_answer_within_3_seconds_while_the_web_api_hangs(sqlite_u
 def test_a_failed_triage_post_is_retried_so_the_request_is_not_lost(sqlite_url):
     with running(sqlite_url) as h:
         h.slack.fail("chat.postMessage", error="channel_not_found", times=2)  # notice and triage post fail
-        response = h.sim.message(EMPLOYEE, "The projector in the boardroom makes a weird buzzing sound",
-                                 EMPLOYEE_DM)
+        response = h.sim.message(EMPLOYEE, UNANSWERABLE, EMPLOYEE_DM)
         request = request_for(h, EMPLOYEE_DM, response.ts)
         h.slack.wait_for(lambda c: c.method == "chat.postMessage" and not c.ok, count=2)
         assert _eventually(lambda: _unsent_purposes(h, request.id) == {"triage", None})

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.conversation import Conversation
 from bot.delivery import Dispatcher
 from bot.escalation import EscalationChain
 from bot.followups import Followups
@@ -19,9 +22,11 @@ from bot.kbsource import KbSource
 from bot.lifecycle import Lifecycle
 from bot.outbox import Outbox
 from bot.requests import RequestStore
+from bot.retention import Retention
 from bot.timers import TimerRunner
 from bot.transfer import Transfers
-from handlers.bolt_app import Services, build_bolt
+from handlers.bolt_app import build_bolt
+from handlers.services import Services
 from handlers.edge import SlackEdge
 from handlers.intake import Intake
 from handlers.messages import SlackMessages
@@ -34,6 +39,36 @@ from storage.engine import make_engine, make_sessions, ping
 from wiring.settings import Settings
 
 ACK_BUDGET_SECONDS = 1.5  # storing a Slack request must finish well inside Slack's 3 s
+HEALTH_BUDGET_SECONDS = 0.8  # /health answers within this, whatever the database does
+
+
+class HealthCheck:
+    """`database_ok` for /health: pings on its own tiny engine, and answers "not ok" when the ping has not
+    come back within `budget` seconds (a hung connection must not hold the health check, nor pile up
+    threads: one ping at a time, later checks wait for the same one)."""
+
+    def __init__(self, engine: Engine, budget: float = HEALTH_BUDGET_SECONDS) -> None:
+        self.engine, self.budget = engine, budget
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helploop-health")
+        self._lock = threading.Lock()
+        self._ping: Future[bool] | None = None
+
+    def __call__(self) -> bool:
+        with self._lock:
+            if self._ping is None or self._ping.done():
+                try:
+                    self._ping = self._pool.submit(ping, self.engine)
+                except RuntimeError:  # closed
+                    return False
+            current = self._ping
+        try:
+            return current.result(timeout=self.budget)
+        except FutureTimeout:
+            return False
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.engine.dispose()
 
 
 @dataclass
@@ -55,6 +90,8 @@ class Helploop:
     timers: TimerRunner
     edge: SlackEdge
     client: Any
+    health: HealthCheck | None = field(default=None)
+    retention: Retention | None = field(default=None)  # the daily purge of texts past their retention
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -87,6 +124,8 @@ class Helploop:
         self.dispatcher.close()
         self.engine.dispose()
         self.intake_engine.dispose()
+        if self.health is not None:
+            self.health.close()
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Helploop:
@@ -110,13 +149,16 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     timers = TimerRunner(store, outbox, say, chain, followups, clock)
     inbox = Inbox(make_sessions(intake_engine), sessions, clock,
                   lease=timedelta(seconds=settings.inbox_lease_seconds))
-    bolt = build_bolt(client, Services(lifecycle, followups, transfers, outbox, kb_source.current, clock.now),
+    conversation = Conversation(store, outbox, say, lifecycle, clock, note_prefix=settings.note_prefix)
+    bolt = build_bolt(client, Services(lifecycle, followups, transfers, conversation, outbox, kb_source.current,
+                                       clock.now),
                       Intake(frozenset(settings.help_channels), frozenset(settings.help_reactions)))
     inbox.processor = BoltProcessor(bolt, outbox)
-    edge = SlackEdge(inbox, settings.slack_signing_secret, lambda: ping(intake_engine),  # within the ack budget
-                     log_text=settings.log_text)
+    health = HealthCheck(make_engine(settings.database_url, timeout_seconds=HEALTH_BUDGET_SECONDS / 2))
+    edge = SlackEdge(inbox, settings.slack_signing_secret, health, log_text=settings.log_text)
     return Helploop(settings, engine, intake_engine, sessions, kb_source, store, outbox, dispatcher, inbox,
-                    lifecycle, followups, transfers, timers, edge, client)
+                    lifecycle, followups, transfers, timers, edge, client, health,
+                    retention=Retention(sessions, kb_source.current, clock))
 
 
 def _admin_alert(outbox: Outbox, say: SlackMessages, channel: str | None) -> Callable[[list[str]], None] | None:

@@ -1,16 +1,23 @@
-"""APScheduler only ticks: timers, the outbox/inbox sweep and the KB reload run on intervals."""
+"""APScheduler only ticks: timers, the outbox/inbox sweep, the KB reload and the retention purge run on intervals."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+
+PURGE_START_DELAY_SECONDS = 300.0
 
 
 def start_scheduler(tick: Callable[[], object], tick_seconds: float, sweep: Callable[[], object],
                     sweep_seconds: float, reload_kb: Callable[[], object] | None = None,
-                    kb_reload_seconds: float = 10.0) -> BackgroundScheduler:
-    """Start a background scheduler; the sweep also runs once at start (a restart sends what was left)."""
+                    kb_reload_seconds: float = 10.0, purge: Callable[[], object] | None = None,
+                    purge_seconds: float = 24 * 3600.0) -> BackgroundScheduler:
+    """Start a background scheduler; the sweep also runs once at start (a restart sends what was left).
+
+    The purge first runs a few minutes after start (a service restarted more often than daily still
+    purges), then every `purge_seconds`.
+    """
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(tick, "interval", seconds=tick_seconds, id="run-due-timers", max_instances=1, coalesce=True)
     scheduler.add_job(sweep, "interval", seconds=sweep_seconds, id="sweep", max_instances=1, coalesce=True,
@@ -18,5 +25,9 @@ def start_scheduler(tick: Callable[[], object], tick_seconds: float, sweep: Call
     if reload_kb is not None:
         scheduler.add_job(reload_kb, "interval", seconds=kb_reload_seconds, id="reload-kb",
                           max_instances=1, coalesce=True)
+    if purge is not None:
+        first = datetime.now(UTC) + timedelta(seconds=min(PURGE_START_DELAY_SECONDS, purge_seconds))
+        scheduler.add_job(purge, "interval", seconds=purge_seconds, id="purge", max_instances=1, coalesce=True,
+                          next_run_time=first)
     scheduler.start()
     return scheduler

@@ -57,7 +57,8 @@ def run_service(settings: Settings, host: str, err: TextIO = sys.stderr) -> int:
     stop = threading.Event()
     _on_signals(stop)
     scheduler = start_scheduler(helploop.tick, settings.tick_seconds, helploop.sweep, settings.sweep_seconds,
-                                helploop.kb_source.reload_if_changed, settings.kb_reload_seconds)
+                                helploop.kb_source.reload_if_changed, settings.kb_reload_seconds,
+                                purge=helploop.retention.purge if helploop.retention else None)
     try:
         if server is None:
             log.info("connecting to Slack in Socket Mode")

@@ -10,8 +10,8 @@ def test_choose_maximises_correct_answers_at_target_precision() -> None:
     samples = (
         [Sample(90, 30, True)] * 10  # confident and right
         + [Sample(60, 20, True)] * 10  # medium and right
-        + [Sample(60, 20, False)] * 1  # one medium mistake: 20/21 = 0.952 precision
-        + [Sample(80, 3, False)] * 10  # high score but no lead: only the margin can exclude these
+        + [Sample(60, 20, False, in_scope=False)] * 1  # one medium mistake: 20/21 = 0.952 precision
+        + [Sample(80, 3, False, in_scope=False)] * 10  # high score but no lead: only the margin can exclude these
     )
     min_score, min_margin, precision, recall = choose(samples, target=0.95)
     assert 50 < min_score <= 60

@@ -45,7 +45,8 @@ def test_match_json_contract(write_kb: WriteKb) -> None:
     assert "mật khẩu" in out.getvalue()  # ensure_ascii=False
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(rows) == 3  # blank lines skipped
-    keys = ["question", "entry", "score", "department", "best", "best_score", "phrasing", "choices"]
+    keys = ["question", "entry", "score", "department", "best", "best_score", "phrasing", "choices", "band", "related",
+            "parts"]
     assert all(list(r) == keys for r in rows)
 
     answered, unrelated, unknown = rows
@@ -59,7 +60,8 @@ def test_match_json_contract(write_kb: WriteKb) -> None:
     # Routed as the bot routes: a clear best candidate, else keywords, else the default department.
     assert unrelated["department"] in {"it", "hr"}
     assert unknown == {"question": "chleb", "entry": None, "score": 0, "department": "it",
-                       "best": None, "best_score": 0, "phrasing": None, "choices": []}
+                       "best": None, "best_score": 0, "phrasing": None, "choices": [], "band": "escalate",
+                       "related": [], "parts": []}
 
 
 def test_match_table(write_kb: WriteKb) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 from bot.delivery import DeliveryError, Outgoing, Sent
 from bot.messages import Notice, Posted
 from bot.outbox import LinkTo, SlackWrite
-from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
-from bot.words import Purpose
+from bot.records import EscalationStep, HistoryLine, RequestView, Said, Transfer
+from bot.words import Direction, Purpose
 
 REQUESTER, STAFF = "requester", "staff"
 POST, UPDATE = "chat.postMessage", "chat.update"
@@ -39,10 +39,8 @@ def _post(what: str, request: RequestView, channel: str, thread_ts: str | None =
     return SlackWrite(POST, args, purpose=purpose, link=link, lane=lane)
 
 
-def _original(request: RequestView) -> LinkTo:
-    if request.source == "command":
-        return LinkTo(purpose=Purpose.QUESTION)
-    return LinkTo(channel=request.channel_id, ts=request.message_ts)
+def _original(request: RequestView) -> LinkTo | None:
+    return LinkTo(channel=request.channel_id, ts=request.message_ts) if request.reply_thread_ts else None
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -110,7 +108,7 @@ class RecordingMessages:
                      purpose=Purpose.FOLLOWUP)
 
     def notice(self, request: RequestView, notice: Notice) -> SlackWrite | None:
-        if notice is Notice.REOPENED:
+        if notice in (Notice.REOPENED, Notice.REVIVED):
             if not request.triage_channel:
                 return None
             args = {**_record("notice", request, notice=str(notice), claimer=request.claimed_by),
@@ -124,6 +122,43 @@ class RecordingMessages:
         lane = STAFF if posted is Posted.TRIAGE else REQUESTER
         return SlackWrite(UPDATE, _record("refresh", request, posted=str(posted)), edit_of=EDITED_AS[posted],
                           link=link, lane=lane)
+
+    def relay_to_requester(self, request: RequestView, said: Said, message_id: int) -> SlackWrite:
+        args = {**_record("relay_to_requester", request, author=said.user_id, text=said.text),
+                "channel": request.channel_id}
+        if request.reply_thread_ts:
+            args["thread_ts"] = request.reply_thread_ts
+        return SlackWrite(POST, args, message_id=message_id)
+
+    def relay_to_staff(self, request: RequestView, said: Said, message_id: int) -> SlackWrite | None:
+        if not request.triage_channel:
+            return None
+        args = {**_record("relay_to_staff", request, text=said.text), "channel": request.triage_channel}
+        return SlackWrite(POST, args, thread_of=Purpose.TRIAGE, lane=STAFF, message_id=message_id)
+
+    def relay_edited(self, request: RequestView, said: Said, message_id: int, direction: str) -> SlackWrite:
+        lane = REQUESTER if direction == Direction.TO_REQUESTER else STAFF
+        return SlackWrite(UPDATE, _record("relay_edited", request, text=said.text), lane=lane, message_id=message_id)
+
+    def relay_deleted(self, request: RequestView, message_id: int, direction: str) -> SlackWrite:
+        lane = REQUESTER if direction == Direction.TO_REQUESTER else STAFF
+        return SlackWrite("chat.delete", _record("relay_deleted", request), lane=lane, message_id=message_id)
+
+    def note_marked(self, request: RequestView, channel: str, ts: str) -> SlackWrite:
+        return SlackWrite("reactions.add", {**_record("note_marked", request), "channel": channel, "timestamp": ts},
+                          lane=STAFF)
+
+    def which_request(self, request: RequestView, held_id: int) -> SlackWrite:
+        return _post("which_request", request, request.channel_id, held=held_id)
+
+    def what_is_wrong(self, request: RequestView) -> SlackWrite:
+        return _post("what_is_wrong", request, request.channel_id, request.reply_thread_ts)
+
+    def already_on_it(self, request: RequestView, channel: str, thread_ts: str) -> SlackWrite:
+        return _post("already_on_it", request, channel, thread_ts)
+
+    def moved_to_dm(self, request: RequestView, channel: str, thread_ts: str) -> SlackWrite:
+        return _post("moved_to_dm", request, channel, thread_ts)
 
     def alert(self, channel: str, text: str) -> SlackWrite:
         return SlackWrite(POST, {"what": "alert", "channel": channel, "text": text})

@@ -56,8 +56,9 @@ def test_no_reopens_with_the_claimer_and_tells_them(service, asked):
         {"what": "refresh", "request": asked.id, "status": "reopened", "posted": "triage"},
         {"what": "notice", "request": asked.id, "status": "reopened", "channel": IT_TRIAGE,
          "notice": Notice.REOPENED, "claimer": ANNA},
+        {"what": "what_is_wrong", "request": asked.id, "status": "reopened", "channel": asked.channel_id},
     ]
-    notice = service.deliveries(asked.id)[-1]
+    notice = service.deliveries(asked.id)[-2]
     assert (notice.thread_of, notice.order_key) == (Purpose.TRIAGE, f"request:{asked.id}:staff")
     assert service.pending_timers(asked.id) == [(TimerKind.STALE_CLAIM, ASKED + timedelta(hours=4))]
 

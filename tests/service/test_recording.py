@@ -9,7 +9,7 @@ import pytest
 
 from bot.delivery import DeliveryError, Outgoing
 from bot.messages import Messages, Notice, Posted
-from bot.records import EscalationStep, HistoryLine, RequestView, Transfer
+from bot.records import EscalationStep, HistoryLine, RequestView, Said, Transfer
 from handlers.messages import SlackMessages
 from tests.service.recording import RecordingMessages, RecordingTransport, what
 
@@ -28,6 +28,7 @@ ANSWERED = dataclasses.replace(VIEW, status="answered", kb_entry_id="it-vpn-pass
 MOVE = Transfer("IT", "Finance", "U0HLANNA", "about an invoice", "C0HLITTRIAGE", "1764000000.000200")
 MOVE_UNPOSTED = dataclasses.replace(MOVE, old_triage_channel=None, old_triage_ts=None)
 STEPS = (EscalationStep(AT, "backup", ("U0HLKASIA",)),)
+SAID = Said("C0HLITTRIAGE", "1764000000.000300", "1764000000.000200", "U0HLANNA", "please reboot")
 
 CALLS = [
     ("question_quote", (COMMAND,)),
@@ -52,6 +53,20 @@ CALLS = [
     ("followup_question", (DM,)),
     *[("notice", (view, notice)) for notice in Notice for view in (VIEW, DM, NO_TRIAGE)],
     *[("refresh", (view, posted)) for posted in Posted for view in (VIEW, ANSWERED, COMMAND)],
+    ("relay_to_requester", (VIEW, SAID, 3)),
+    ("relay_to_requester", (DM, SAID, 3)),
+    ("relay_to_staff", (VIEW, SAID, 4)),
+    ("relay_to_staff", (NO_TRIAGE, SAID, 4)),
+    ("relay_edited", (VIEW, SAID, 3, "to_requester")),
+    ("relay_edited", (VIEW, SAID, 4, "to_staff")),
+    ("relay_deleted", (VIEW, 3, "to_requester")),
+    ("relay_deleted", (VIEW, 4, "to_staff")),
+    ("note_marked", (VIEW, "C0HLITTRIAGE", "1764000000.000300")),
+    ("which_request", (DM, 5)),
+    ("what_is_wrong", (VIEW,)),
+    ("what_is_wrong", (DM,)),
+    ("already_on_it", (VIEW, "C0HLGENERAL", "1764000000.000100")),
+    ("moved_to_dm", (DM, "C0HLGENERAL", "1764000000.000100")),
     ("alert", ("C0HLALERTS", "something broke")),
 ]
 
@@ -65,7 +80,7 @@ def _routing(write):
 
 def test_the_calls_cover_every_method_of_the_messages_protocol():
     protocol = {name for name, _ in inspect.getmembers(Messages, inspect.isfunction) if not name.startswith("_")}
-    assert len(protocol) == 14
+    assert len(protocol) == 23
     assert {name for name, _ in CALLS} == protocol
 
 

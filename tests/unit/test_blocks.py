@@ -144,9 +144,9 @@ def test_triage_post_shows_the_status_and_only_the_buttons_that_state_allows(sta
 
 @pytest.mark.parametrize("permalink, oncall, header", [
     (PERMALINK, ONCALL, f"*Request #42* from <@U0EMPLOYEE> · <{PERMALINK}|original message> · on call: <@U0HLPIOTR>"),
-    (None, ONCALL, "*Request #42* from <@U0EMPLOYEE> · on call: <@U0HLPIOTR>"),
+    (None, ONCALL, "*Request #42* from <@U0EMPLOYEE> · in a direct message · on call: <@U0HLPIOTR>"),
     (PERMALINK, None, f"*Request #42* from <@U0EMPLOYEE> · <{PERMALINK}|original message>"),
-    (None, None, "*Request #42* from <@U0EMPLOYEE>"),
+    (None, None, "*Request #42* from <@U0EMPLOYEE> · in a direct message"),
 ], ids=["link-oncall", "no-link", "no-oncall", "bare"])
 def test_triage_header_links_the_original_and_names_the_oncall(permalink, oncall, header):
     text, blocks = b.triage_message(view(oncall_user_id=oncall), permalink)
@@ -204,15 +204,16 @@ def test_followup_question_quotes_the_request_and_offers_yes_no():
 
 
 @pytest.mark.parametrize("state, overrides, note", [
-    ("closed_confirmed", {}, ":tada: Thanks for confirming. Glad it's fixed!"),
-    ("closed_unconfirmed", {}, "No answer, so I've closed this request. Just ask again if it comes back."),
+    ("closed_confirmed", {}, ":tada: Thanks for confirming. Glad it's fixed!  [Reopen]"),
+    ("closed_unconfirmed", {}, "No answer, so I've closed this request. If it comes back, reopen it here.  [Reopen]"),
     ("reopened", {}, "Sorry to hear that. I've reopened it and told <@U0HLANNA>."),
     ("escalated", {}, "Sorry to hear that. I've reopened it and told *IT*."),
 ], ids=["confirmed", "expired", "reopened-claimer", "reopened-no-claimer"])
 def test_followup_after_verdict_drops_the_buttons_and_says_what_happened(state, overrides, note):
     text, blocks = b.followup_after_verdict(view_in(state, text="VPN keeps dropping", **overrides))
     assert rendered(text, blocks).splitlines() == ["Was “VPN keeps dropping” really fixed?", note]
-    assert buttons(blocks) == []
+    closed = state.startswith("closed")  # a closed request can be reopened (the window is checked on click)
+    assert buttons(blocks) == ([("Reopen", ActionId.REOPEN, "42")] if closed else [])
 
 
 # --- refusals ----------------------------------------------------------------------------------------------
@@ -247,6 +248,7 @@ def _all_button_messages():
     yield b.followup_question(view())
     for state in STATES:
         yield b.triage_message(view_in(state), None)
+    yield b.followup_after_verdict(view_in("closed_confirmed"))
 
 
 def test_every_request_button_value_parses_back_to_its_request_and_every_action_id_is_used():
@@ -259,7 +261,10 @@ def test_every_request_button_value_parses_back_to_its_request_and_every_action_
             else:
                 seen.add(ActionId(action_id))  # only declared ids
                 assert request_id_of(_click(value)) == 42
-    assert seen == set(ActionId)
+    _, held = b.which_request_message(view(), 7)  # these carry a held message's id, not the request's
+    assert {(action, value) for _, action, value in buttons(held)} == {
+        (ActionId.ADD_TO_REQUEST, "7"), (ActionId.NEW_QUESTION, "7")}
+    assert seen | {ActionId.ADD_TO_REQUEST, ActionId.NEW_QUESTION} == set(ActionId)
 
 
 # --- small helpers -----------------------------------------------------------------------------------------

@@ -17,5 +17,5 @@ def build_bolt(client: WebClient, services: Services, intake: Intake) -> App:
     bolt = App(client=client, process_before_response=True, request_verification_enabled=False,
                signing_secret="verified-at-the-edge")
     register(bolt, services, intake)
-    register_commands(bolt, services.lifecycle, services.outbox, services.kb, services.now)
+    register_commands(bolt, services)
     return bolt

@@ -4,32 +4,36 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.lifecycle import Lifecycle
-from bot.outbox import Outbox
+from bot.backlog import Backlog
 from handlers import oncall_blocks, replies
 from handlers.intake import ask_in_dm
 from handlers.parse import plain
+from handlers.services import Services
 from kb import KnowledgeBase
 
 log = logging.getLogger(__name__)
 COMMAND = "/helploop"
 
 
-def register_commands(app: App, lifecycle: Lifecycle, outbox: Outbox, kb: Callable[[], KnowledgeBase],
-                      now: Callable[[], datetime]) -> None:
+def register_commands(app: App, services: Services) -> None:
     """Attach the /helploop command listener to the Bolt app."""
+    lifecycle, outbox = services.lifecycle, services.outbox
 
     @app.command(COMMAND)
     def on_helploop(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ack()
         text = plain(command.get("text") or "").strip()
         response_url = command.get("response_url")
+        if text.lower() == "status":  # an admin command: checked here, on the server, for every use
+            user = command.get("user_id", "")
+            answer = status_text(services.backlog()) if user in services.admins else NOT_ADMIN
+            replies.respond(outbox, response_url, answer)
+            return
         anonymous, question = anonymous_question(text)
         if anonymous or is_question(text):
             replies.respond(outbox, response_url, ANONYMOUS_ACK if anonymous else
@@ -37,8 +41,20 @@ def register_commands(app: App, lifecycle: Lifecycle, outbox: Outbox, kb: Callab
             ask_in_dm(client, lifecycle, command.get("user_id", ""), question, "command",
                       command.get("trigger_id") or command.get("response_url") or text, anonymous=anonymous)
             return
-        reply_text, blocks = reply(kb(), now(), text)
+        reply_text, blocks = reply(services.kb(), services.now(), text)
         replies.respond(outbox, response_url, reply_text, blocks)
+
+
+NOT_ADMIN = "Only helploop admins (the ADMINS setting) can see the service status."
+
+
+def status_text(backlog: Backlog) -> str:
+    """The admin's view of the backlog."""
+    def counts(states: dict[str, int]) -> str:
+        return ", ".join(f"{state} {n}" for state, n in sorted(states.items())) or "empty"
+
+    return (f"*helploop status*\n• Slack requests stored: {counts(backlog.inbox)}\n"
+            f"• Slack writes: {counts(backlog.deliveries)}\n• timers due now: {backlog.timers_due}")
 
 
 ANONYMOUS_ACK = ("Got it. I'll pass this on without your name: the team will see “an employee”, and can still "

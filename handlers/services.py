@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.backlog import Backlog
 from bot.conversation import Conversation
 from bot.followups import Followups
 from bot.lifecycle import Lifecycle
@@ -24,3 +25,5 @@ class Services:
     outbox: Outbox
     kb: Callable[[], KnowledgeBase]
     now: Callable[[], datetime]
+    backlog: Callable[[], Backlog]
+    admins: frozenset[str] = frozenset()  # may use admin commands (/helploop status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +76,19 @@ def _label(prefix: str, index: int, raw: Any) -> str:
     return f"{prefix}[{index}] ({ident})" if isinstance(ident, str) and ident.strip() else f"{prefix}[{index}]"
 
 
-def _unknown(where: str, raw: dict[str, Any], known: set[str], warnings: list[str]) -> None:
+def _unknown(where: str, raw: dict[str, Any], known: set[str], errors: list[str]) -> None:
+    # A misspelt key would silently fall back to a default (keyword: instead of keywords:), so it is an
+    # error that names the closest known key.
     for key in raw:
         if key not in known:
-            warnings.append(f"{where}: unknown field {key!r} ignored")
+            errors.append(unknown_field(where, key, known))
+
+
+def unknown_field(where: str, key: Any, known: set[str]) -> str:
+    """ "<where>: unknown field 'keyword' (did you mean 'keywords'?)"."""
+    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
+    return f"{where}: unknown field {key!r}{hint}"
 
 
 def _load_departments(
@@ -94,7 +105,7 @@ def _load_departments(
     if not isinstance(data, dict):
         errors.append(f"{name}: must be a mapping with 'default' and 'departments'")
         return {}, "", MatchingOverride(), None
-    _unknown(name, data, {"default", "departments", "matching"}, warnings)
+    _unknown(name, data, {"default", "departments", "matching"}, errors)
     departments, first_index = _department_list(name, data.get("departments"), errors, warnings)
     default = _default_department(name, data.get("default"), first_index, errors)
     matching = _matching(name, data.get("matching"), errors, warnings)
@@ -116,10 +127,10 @@ def _department_list(
         if not isinstance(raw, dict):
             errors.append(f"{label}: must be a mapping, got {type(raw).__name__}")
             continue
-        _unknown(label, raw, _DEPARTMENT_FIELDS, warnings)
+        _unknown(label, raw, _DEPARTMENT_FIELDS, errors)
         if isinstance(raw.get("rotation"), dict):
-            _unknown(f"{label}: rotation", raw["rotation"], _ROTATION_FIELDS, warnings)
-        warnings.extend(f"{label}: {where}: unknown field {key!r} ignored" for where, key in unknown_keys(raw))
+            _unknown(f"{label}: rotation", raw["rotation"], _ROTATION_FIELDS, errors)
+        errors.extend(unknown_field(f"{label}: {where}", key, known) for where, key, known in unknown_keys(raw))
         try:
             dep = Department.model_validate(raw)
         except ValidationError as exc:
@@ -154,7 +165,7 @@ def _matching(name: str, raw: Any, errors: list[str], warnings: list[str]) -> Ma
     if not isinstance(raw, dict):
         errors.append(f"{name}: matching must be a mapping with min_score, min_margin and/or min_choice_score")
         return MatchingOverride()
-    _unknown(f"{name}: matching", raw, {"min_score", "min_margin", "min_choice_score"}, warnings)
+    _unknown(f"{name}: matching", raw, {"min_score", "min_margin", "min_choice_score"}, errors)
     try:
         return MatchingOverride.model_validate(raw)
     except ValidationError as exc:
@@ -230,7 +241,7 @@ def _raw_entries(path: Path, errors: list[str], warnings: list[str]) -> list[Any
     if not isinstance(data, dict) or "entries" not in data:
         errors.append(f"{name}: missing top-level 'entries:' list")
         return []
-    _unknown(name, data, {"entries"}, warnings)
+    _unknown(name, data, {"entries"}, errors)
     raw_entries = data["entries"]
     if raw_entries is None:
         raw_entries = []
@@ -250,7 +261,7 @@ def _entry(
     if not isinstance(raw, dict):
         errors.append(f"{label}: must be a mapping, got {type(raw).__name__}")
         return None
-    _unknown(label, raw, _ENTRY_FIELDS, warnings)
+    _unknown(label, raw, _ENTRY_FIELDS, errors)
     try:
         entry = Entry.model_validate({**raw, "source": name})
     except ValidationError as exc:

@@ -306,13 +306,13 @@ KNOWN_KEYS: dict[str, set[str]] = {
 }
 
 
-def unknown_keys(raw: dict[str, Any]) -> list[tuple[str, str]]:
-    """(where, key) for every unknown key inside a department's oncall/working_hours/escalation blocks."""
-    found: list[tuple[str, str]] = []
+def unknown_keys(raw: dict[str, Any]) -> list[tuple[str, str, set[str]]]:
+    """(where, key, known keys there) for every unknown key in a department's oncall/working_hours/escalation."""
+    found: list[tuple[str, str, set[str]]] = []
 
     def check(where: str, block: Any, kind: str) -> None:
         if isinstance(block, dict):
-            found.extend((where, key) for key in block if key not in KNOWN_KEYS[kind])
+            found.extend((where, key, set(KNOWN_KEYS[kind])) for key in block if key not in KNOWN_KEYS[kind])
 
     check("oncall", raw.get("oncall"), "oncall")
     oncall = raw.get("oncall") if isinstance(raw.get("oncall"), dict) else {}

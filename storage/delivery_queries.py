@@ -112,3 +112,8 @@ def deliveries_of(session: Session, request_id: int | None = None,
 def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
     """The delivery with this id, or None."""
     return session.get(Delivery, delivery_id)
+
+
+def delivery_states(session: Session) -> dict[str, int]:
+    """How many deliveries there are in each state."""
+    return dict(session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all())

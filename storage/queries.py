@@ -196,3 +196,9 @@ def count_audit_actions(session: Session, actions: Iterable[str]) -> dict[str, i
         .group_by(AuditEvent.action)
     )
     return {action: n for action, n in rows}
+
+
+def due_timer_count(session: Session, now: datetime) -> int:
+    """Pending timers whose due time has passed."""
+    return session.scalar(select(func.count()).select_from(Timer)
+                          .where(Timer.state == TimerState.PENDING, Timer.due_at <= now)) or 0

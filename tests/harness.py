@@ -42,14 +42,14 @@ class Harness:
 @contextmanager
 def running(database_url: str, *, kb_dir: Path = EXAMPLE_KB_DIR, slack: LocalSlack | None = None,
             clock: ManualClock | None = None, admin_channel: str | None = None,
-            help_channels: tuple[str, ...] = ()) -> Iterator[Harness]:
+            help_channels: tuple[str, ...] = (), admins: tuple[str, ...] = ()) -> Iterator[Harness]:
     """Start the app (HTTP on a free port) against `slack` (a new LocalSlack unless given)."""
     own_slack = slack is None
     slack = slack or LocalSlack().start()
     clock = clock or ManualClock(START)
     settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET,
                         slack_api_url=slack.base_url, database_url=database_url, kb_dir=kb_dir,
-                        admin_channel=admin_channel, help_channels=help_channels)
+                        admin_channel=admin_channel, help_channels=help_channels, admins=admins)
     app = build(settings, clock=clock)
     server = Server(app.wsgi).start()
     try:

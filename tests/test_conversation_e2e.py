@@ -149,7 +149,7 @@ def test_a_second_mention_in_the_same_thread_gets_a_visible_answer(h):
 
 def test_the_resolution_note_reaches_the_employee_with_the_follow_up(h):
     request = claimed(h, escalate(h))
-    mark = resolve(h, ANNA, request, done="Replaced the HDMI extender", self_help="Unplug and replug the dock")
+    resolve(h, ANNA, request, done="Replaced the HDMI extender", self_help="Unplug and replug the dock")
     told = wait_call(h, mark, "chat.postMessage", EMPLOYEE_DM, "marked your request as resolved")
     assert "Replaced the HDMI extender" in text_of(told) and "Unplug and replug" in text_of(told)
     assert reload(h, request.id).resolution_note == "Replaced the HDMI extender"

@@ -94,3 +94,14 @@ def test_request_log_lines_carry_no_text_and_rejected_bodies_are_never_logged(h,
     assert any("slack request stored" in line for line in lines)
     assert any("slack request bad_signature" in line for line in lines)
     assert not [line for line in lines if "hunter2" in line or "forged" in line]
+
+
+def test_the_status_command_is_for_admins_only(sqlite_url):
+    with running(sqlite_url, admins=("U0HLADMIN",)) as h:
+        escalate(h)
+        h.sim.slash_command(EMPLOYEE, "/helploop", "status", "C0HLGENERAL")
+        refused = wait_call(h, 0, "response_url", contains="Only helploop admins")
+        assert "Slack writes" not in text_of(refused)
+        h.sim.slash_command("U0HLADMIN", "/helploop", "status", "C0HLGENERAL")
+        status = wait_call(h, 0, "response_url", contains="helploop status")
+        assert "Slack writes:" in text_of(status) and "sent" in text_of(status)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.backlog import backlog
 from bot.clock import Clock, SystemClock
 from bot.conversation import Conversation
 from bot.delivery import Dispatcher
@@ -151,7 +152,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
                   lease=timedelta(seconds=settings.inbox_lease_seconds))
     conversation = Conversation(store, outbox, say, lifecycle, clock, note_prefix=settings.note_prefix)
     bolt = build_bolt(client, Services(lifecycle, followups, transfers, conversation, outbox, kb_source.current,
-                                       clock.now),
+                                       clock.now, lambda: backlog(sessions, clock), frozenset(settings.admins)),
                       Intake(frozenset(settings.help_channels), frozenset(settings.help_reactions)))
     inbox.processor = BoltProcessor(bolt, outbox)
     health = HealthCheck(make_engine(settings.database_url, timeout_seconds=HEALTH_BUDGET_SECONDS / 2))

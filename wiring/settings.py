@@ -34,6 +34,7 @@ class Settings:
     inbox_lease_seconds: float = 20.0    # a stored Slack request a dead worker held is taken again after this
     delivery_lease_seconds: float = 60.0  # a Slack write a dead sender held is sent (looked up first) after this
     sweep_seconds: float = 2.0           # how often unsent deliveries and unprocessed requests are looked for
+    admins: tuple[str, ...] = ()        # Slack user ids allowed to use admin commands (/helploop status)
     note_prefix: str = "//"             # a staff message in a triage thread starting with this is an internal note
     log_level: str = "INFO"
     log_format: str = "text"             # or "json": one object per line
@@ -81,6 +82,7 @@ class Settings:
             log_format=_choice("LOG_FORMAT", (get("LOG_FORMAT") or "text").lower(), ("text", "json")),
             log_text=get("LOG_TEXT") in ("1", "true", "yes"),
             note_prefix=get("NOTE_PREFIX") or "//",
+            admins=_names(get("ADMINS")),
         )
 
     def missing_credentials(self) -> list[str]:

@@ -18,11 +18,12 @@ def test_check_ok(write_kb: WriteKb) -> None:
     assert err.getvalue() == ""
 
 
-def test_check_prints_warnings(write_kb: WriteKb) -> None:
+def test_check_rejects_a_misspelt_key_with_a_suggestion(write_kb: WriteKb) -> None:
     out, err = io.StringIO(), io.StringIO()
     kb_dir = write_kb({"it.yaml": IT.replace("    keywords: [vpn]\n", "    keyword: [vpn]\n")})
-    assert kbtool.check(kb_dir, out, err) == 0
-    assert "warning: kb/it.yaml: entries[0] (vpn-password-reset): unknown field 'keyword' ignored" in out.getvalue().splitlines()
+    assert kbtool.check(kb_dir, out, err) == 1
+    assert ("kb/it.yaml: entries[0] (vpn-password-reset): unknown field 'keyword' (did you mean 'keywords'?)"
+            in err.getvalue().splitlines())
 
 
 def test_check_errors(write_kb: WriteKb) -> None:

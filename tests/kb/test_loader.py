@@ -172,14 +172,25 @@ def test_kberror_str_joins_lines() -> None:
     assert str(KbError(["a: one", "b: two"])) == "a: one\nb: two"
 
 
-def test_warnings_for_unknown_fields_and_yml(write_kb: WriteKb, tmp_path: Path) -> None:
-    kb_dir = write_kb({"it.yaml": IT.replace("    keywords: [vpn]\n", "    keywords: [vpn]\n    tags: [x]\n")})
+def test_yml_files_are_a_warning_and_unknown_fields_an_error(write_kb: WriteKb, tmp_path: Path) -> None:
+    kb_dir = write_kb()
     (kb_dir / "old.yml").write_text("entries: []\n")
-    kb = load_kb(kb_dir)
-    assert kb.warnings == [
-        "kb/old.yml: ignored (KB files must end in .yaml)",
-        "kb/it.yaml: entries[0] (vpn-password-reset): unknown field 'tags' ignored",
-    ]
+    assert load_kb(kb_dir).warnings == ["kb/old.yml: ignored (KB files must end in .yaml)"]
+    kb_dir = write_kb({"it.yaml": IT.replace("    keywords: [vpn]\n", "    keywords: [vpn]\n    tags: [x]\n")})
+    with pytest.raises(KbError) as info:
+        load_kb(kb_dir)
+    assert info.value.errors == ["kb/it.yaml: entries[0] (vpn-password-reset): unknown field 'tags' "
+                                 "(known: answer, department, id, keywords, questions, related)"]
+
+
+def test_a_misspelt_department_key_names_the_right_one(write_kb: WriteKb) -> None:
+    deps = DEPARTMENTS.replace("    followup_delay_hours:", "    followup_delay_hour:", 1)
+    if deps == DEPARTMENTS:
+        deps = DEPARTMENTS.replace("    staff:", "    followup_delay_hour: 4\n    staff:", 1)
+    with pytest.raises(KbError) as info:
+        load_kb(write_kb(departments=deps))
+    assert any("unknown field 'followup_delay_hour' (did you mean 'followup_delay_hours'?)" in e
+               for e in info.value.errors)
 
 
 def test_matching_override(write_kb: WriteKb) -> None:

@@ -103,14 +103,16 @@ def test_working_hours_options(write_kb: WriteKb) -> None:
     assert it.working_hours.after_hours.notify == "U0BOSS"
 
 
-def test_unknown_keys_are_warnings(write_kb: WriteKb) -> None:
+def test_unknown_keys_are_errors_naming_the_closest_key(write_kb: WriteKb) -> None:
     deps = SCHEDULED.replace("      overrides:", "      overides: []\n      overrides:") \
         .replace("          every: {weeks: 1}", "          evrey: 2\n          every: {weeks: 1}") \
         .replace("      stale_claim_hours: 4", "      stale_claim_hours: 4\n      pager: yes")
-    assert load(write_kb, deps).warnings == [
-        PREFIX + "oncall: unknown field 'overides' ignored",
-        PREFIX + "oncall.layers[1]: unknown field 'evrey' ignored",
-        PREFIX + "escalation: unknown field 'pager' ignored",
+    with pytest.raises(KbError) as info:
+        load(write_kb, deps)
+    assert [e for e in info.value.errors if "unknown field" in e] == [
+        PREFIX + "oncall: unknown field 'overides' (did you mean 'overrides'?)",
+        PREFIX + "oncall.layers[1]: unknown field 'evrey' (did you mean 'every'?)",
+        PREFIX + "escalation: unknown field 'pager' (did you mean 'manager'?)",
     ]
 
 

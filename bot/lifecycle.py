@@ -160,6 +160,21 @@ class Lifecycle:
                                           "followup_ts": None, "resolution_note": _note(note),
                                           "self_help_note": _note(self_help)})
 
+    def show_related(self, request_id: int, user_id: str, entry_id: str) -> Outcome:
+        """The employee asks for a related entry's answer: posted under the first one; nothing else changes."""
+        entry = self.store.kb().entries.get(entry_id)
+        now = self.clock.now()
+        with self.store.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            if request is None or entry is None:
+                return Outcome.refused(Refusal.NOT_FOUND)
+            view = self.store.view(request)
+            self.outbox.add(session, self.say.related_answer(view, entry.answer), now, request_id)
+            actor = ANONYMOUS_ACTOR if request.anonymous else user_id
+            audit(session, request_id, now, actor, Action.RELATED_SHOWN, request.status, request.status,
+                  entry=entry.id)
+        return Outcome(ok=True, request=view)
+
     def may_resolve(self, request_id: int, user_id: str) -> Outcome:
         """Whether `user_id` may resolve the request now (checked before the resolution form opens)."""
         return self.mover.peek(Verb.RESOLVE, request_id, user_id)
@@ -180,7 +195,8 @@ class Lifecycle:
     def _first_reply(self, session: Session, view: RequestView, result: MatchResult,
                      offered: list[tuple[str, str]], reply_expected_from: datetime | None, now: datetime) -> None:
         if result.entry:
-            self.outbox.add(session, self.say.answer(view, result.entry.answer), now, view.id)
+            related = [(e.id, e.questions[0]) for e in getattr(result, "related", [])[:3]]
+            self.outbox.add(session, self.say.answer(view, result.entry.answer, related), now, view.id)
         elif offered:
             self.outbox.add(session, self.say.choices(view, offered), now, view.id)
         else:

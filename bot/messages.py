@@ -34,8 +34,9 @@ class Messages(Protocol):
     def question_quote(self, request: RequestView) -> SlackWrite:
         """The question quoted in the requester's DM, for a question asked without a message of its own."""
 
-    def answer(self, request: RequestView, answer: str) -> SlackWrite:
-        """The KB answer with "solved" / "still need help" buttons, to the requester."""
+    def answer(self, request: RequestView, answer: str,
+               related: Sequence[tuple[str, str]] = ()) -> SlackWrite:
+        """The KB answer with "solved" / "still need help" buttons (and related entries), to the requester."""
 
     def choices(self, request: RequestView, choices: Sequence[tuple[str, str]]) -> SlackWrite:
         """ "Did you mean …?" with one button per (entry id, title) and "None of these"."""
@@ -98,6 +99,9 @@ class Messages(Protocol):
 
     def moved_to_dm(self, request: RequestView, channel: str, thread_ts: str) -> SlackWrite:
         """In the public thread: the question went to a private department, the conversation is in the DM."""
+
+    def related_answer(self, request: RequestView, answer: str) -> SlackWrite:
+        """A related entry's answer, posted under the first one when the employee asks for it."""
 
     def alert(self, channel: str, text: str) -> SlackWrite:
         """An operational problem, for the admins' channel."""

@@ -64,6 +64,7 @@ class Action(StrEnum):
     STALE_REMINDER = "stale_reminder"
     TRANSFERRED = "transferred"
     RELAYED = "relayed"
+    RELATED_SHOWN = "related_shown"
     NOTE = "note"
     DELIVERY_GAVE_UP = "delivery_gave_up"
     TIMER_GAVE_UP = "timer_gave_up"

@@ -8,6 +8,7 @@ class ActionId(StrEnum):
     SOLVED = "helploop.answer.solved"
     NEED_HELP = "helploop.answer.need_help"
     PICK = "helploop.answer.pick"      # + ".<n>": Block Kit wants distinct action ids within a block
+    RELATED = "helploop.answer.related"  # + ".<n>"; value "<request>|<entry>": a related entry's answer
     NONE_OF_THESE = "helploop.answer.none"
     CLAIM = "helploop.triage.claim"
     UNCLAIM = "helploop.triage.unclaim"

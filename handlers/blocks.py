@@ -30,14 +30,21 @@ def question_quote(request: RequestView) -> str:
     return f"You asked: “{mrkdwn(request.text)}”"
 
 
-def answer_message(request: RequestView, answer: str) -> tuple[str, Blocks]:
-    """The KB answer offered to the employee, with "solved" / "still need help" buttons."""
-    return mrkdwn(answer), [
+def answer_message(request: RequestView, answer: str,
+                   related: Sequence[tuple[str, str]] = ()) -> tuple[str, Blocks]:
+    """The KB answer offered to the employee, with "solved" / "still need help" buttons, then related entries."""
+    body: Blocks = [
         section(mrkdwn(answer)),
         context("Did this answer your question?"),
         _actions(request.id, (ActionId.SOLVED, "That solved it", "primary"),
                  (ActionId.NEED_HELP, "I still need help", None)),
     ]
+    if related:
+        body.append(context("People who asked this also asked:"))
+        body.append({"type": "actions", "block_id": f"related-{request.id}", "elements": [
+            _button(f"{ActionId.RELATED}.{n}", short(title, 70), f"{request.id}|{entry_id}", None)
+            for n, (entry_id, title) in enumerate(related[:3])]})
+    return mrkdwn(answer), body
 
 
 def choices_message(request: RequestView, choices: Sequence[tuple[str, str]]) -> tuple[str, Blocks]:
@@ -246,7 +253,7 @@ def _actions(request_id: int, *buttons: tuple[ActionId, str, str | None]) -> dic
     return {"type": "actions", "block_id": f"request-{request_id}", "elements": elements}
 
 
-def _button(action_id: ActionId, label: str, value: str, style: str | None) -> dict[str, Any]:
+def _button(action_id: str, label: str, value: str, style: str | None) -> dict[str, Any]:
     button: dict[str, Any] = {"type": "button", "action_id": str(action_id),
                               "text": {"type": "plain_text", "text": label}, "value": value}
     if style:

@@ -47,6 +47,8 @@ def _register_buttons(app: App, services: Services) -> None:
         app.action(str(action_id))(_button(run, services))
     app.action(re.compile(rf"^{re.escape(str(ActionId.PICK))}\.\d+$"))(
         _button(lambda picked, user: lifecycle.pick(picked[0], user, picked[1]), services, parse=pick_of))
+    app.action(re.compile(rf"^{re.escape(str(ActionId.RELATED))}\.\d+$"))(
+        _button(lambda shown, user: lifecycle.show_related(shown[0], user, shown[1]), services, parse=pick_of))
 
 
 def _register_held(app: App, services: Services) -> None:

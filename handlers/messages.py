@@ -25,9 +25,9 @@ class SlackMessages:
         """The question quoted in the DM, so the answers below it have something to answer."""
         return _post(request.channel_id, blocks.question_quote(request), purpose=Purpose.QUESTION)
 
-    def answer(self, request: RequestView, answer: str) -> SlackWrite:
-        """The KB answer with its verdict buttons, in the requester's thread or DM."""
-        text, body = blocks.answer_message(request, answer)
+    def answer(self, request: RequestView, answer: str, related: Sequence[tuple[str, str]] = ()) -> SlackWrite:
+        """The KB answer with its verdict buttons (and up to three related entries), in the thread or DM."""
+        text, body = blocks.answer_message(request, answer, related)
         return _post(request.channel_id, text, body, request.reply_thread_ts, purpose=Purpose.ANSWER)
 
     def choices(self, request: RequestView, choices: Sequence[tuple[str, str]]) -> SlackWrite:
@@ -173,6 +173,10 @@ class SlackMessages:
         text = (f"This is one for *{mrkdwn(request.department_name)}*, who handle it privately: "
                 "I've sent you a direct message.")
         return _post(channel, text, None, thread_ts)
+
+    def related_answer(self, request: RequestView, answer: str) -> SlackWrite:
+        """A related entry's answer, in the requester's thread or DM."""
+        return _post(request.channel_id, mrkdwn(answer), None, request.reply_thread_ts)
 
     def alert(self, channel: str, text: str) -> SlackWrite:
         """An operational problem, for the admins' channel."""

@@ -95,7 +95,6 @@ def test_edits_and_deletions_of_a_relayed_message_are_mirrored(h):
 def test_a_relay_that_slack_refuses_with_500_is_sent_once_later(h):
     request = claimed(h, escalate(h))
     h.slack.fail("chat.postMessage", http_status=500)
-    mark = len(h.slack.calls())
     staff_says(h, request, "Please try the new driver")
     h.slack.wait_for(lambda c: c.method == "chat.postMessage" and not c.ok)
     h.advance(seconds=10)
@@ -149,7 +148,7 @@ def test_a_second_mention_in_the_same_thread_gets_a_visible_answer(h):
 
 def test_the_resolution_note_reaches_the_employee_with_the_follow_up(h):
     request = claimed(h, escalate(h))
-    resolve(h, ANNA, request, done="Replaced the HDMI extender", self_help="Unplug and replug the dock")
+    mark = resolve(h, ANNA, request, done="Replaced the HDMI extender", self_help="Unplug and replug the dock")
     told = wait_call(h, mark, "chat.postMessage", EMPLOYEE_DM, "marked your request as resolved")
     assert "Replaced the HDMI extender" in text_of(told) and "Unplug and replug" in text_of(told)
     assert reload(h, request.id).resolution_note == "Replaced the HDMI extender"

@@ -244,3 +244,15 @@ def test_health_endpoint(h):
 
     with urllib.request.urlopen(f"{h.server.url}/health", timeout=5) as response:
         assert response.status == 200 and json.loads(response.read()) == {"status": "ok", "database": "ok"}
+
+
+def test_an_answer_offers_related_entries_and_a_click_shows_one(h):
+    request = ask_dm(h, kb_phrasing(h, "it-vpn-password-reset"))
+    answer = wait_call(h, 0, "chat.postMessage", EMPLOYEE_DM, "also asked")
+    related = answer.args["blocks"][-1]["elements"][0]
+    assert related["value"] == f"{request.id}|it-vpn-cannot-connect"
+    mark = len(h.slack.calls())
+    h.sim.block_action(EMPLOYEE, related["action_id"], related["value"], EMPLOYEE_DM, request.answer_ts)
+    shown = wait_call(h, mark, "chat.postMessage", EMPLOYEE_DM)
+    assert h.app.kb.entries["it-vpn-cannot-connect"].answer.strip()[:30] in text_of(shown)
+    assert reload(h, request.id).status == Status.ANSWERED  # nothing else changed

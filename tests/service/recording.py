@@ -53,9 +53,12 @@ class RecordingMessages:
     def question_quote(self, request: RequestView) -> SlackWrite:
         return _post("question_quote", request, request.channel_id, purpose=Purpose.QUESTION)
 
-    def answer(self, request: RequestView, answer: str) -> SlackWrite:
+    def answer(self, request: RequestView, answer: str, related: Sequence[tuple[str, str]] = ()) -> SlackWrite:
         return _post("answer", request, request.channel_id, request.reply_thread_ts, purpose=Purpose.ANSWER,
-                     entry=request.kb_entry_id, answer=answer)
+                     entry=request.kb_entry_id, answer=answer, related=[entry for entry, _ in related])
+
+    def related_answer(self, request: RequestView, answer: str) -> SlackWrite:
+        return _post("related_answer", request, request.channel_id, request.reply_thread_ts, answer=answer)
 
     def choices(self, request: RequestView, choices: Sequence[tuple[str, str]]) -> SlackWrite:
         return _post("choices", request, request.channel_id, request.reply_thread_ts, purpose=Purpose.ANSWER,

@@ -67,6 +67,8 @@ CALLS = [
     ("what_is_wrong", (DM,)),
     ("already_on_it", (VIEW, "C0HLGENERAL", "1764000000.000100")),
     ("moved_to_dm", (DM, "C0HLGENERAL", "1764000000.000100")),
+    ("related_answer", (VIEW, "Check the VPN client version.")),
+    ("related_answer", (DM, "Check the VPN client version.")),
     ("alert", ("C0HLALERTS", "something broke")),
 ]
 
@@ -80,7 +82,7 @@ def _routing(write):
 
 def test_the_calls_cover_every_method_of_the_messages_protocol():
     protocol = {name for name, _ in inspect.getmembers(Messages, inspect.isfunction) if not name.startswith("_")}
-    assert len(protocol) == 23
+    assert len(protocol) == 24
     assert {name for name, _ in CALLS} == protocol
 
 

@@ -244,6 +244,7 @@ def test_not_claimer_refusal_of_an_unclaimed_request_mentions_nobody_called_none
 # --- every button carries what the listeners parse ---------------------------------------------------------
 def _all_button_messages():
     yield b.answer_message(view(), "answer")
+    yield b.answer_message(view(), "answer", [("e1", "One")])
     yield b.choices_message(view(), [("e1", "One")])
     yield b.followup_question(view())
     for state in STATES:
@@ -255,8 +256,8 @@ def test_every_request_button_value_parses_back_to_its_request_and_every_action_
     seen: set[str] = set()
     for _, blocks in _all_button_messages():
         for _, action_id, value in buttons(blocks):
-            if action_id.startswith(f"{ActionId.PICK}."):
-                seen.add(ActionId.PICK)
+            if action_id.startswith((f"{ActionId.PICK}.", f"{ActionId.RELATED}.")):
+                seen.add(ActionId(action_id.rsplit(".", 1)[0]))
                 assert pick_of(_click(value)) == (42, "e1")
             else:
                 seen.add(ActionId(action_id))  # only declared ids

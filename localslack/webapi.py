@@ -127,7 +127,9 @@ class LocalSlack:
     def start(self) -> LocalSlack:
         """Start serving in a background thread."""
         handler = type("Handler", (_Handler,), {"slack": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        # A deep accept queue: many senders at once must queue, not get "connection reset".
+        server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})
+        self._server = server_class(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="localslack",
                                         daemon=True)

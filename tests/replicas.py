@@ -85,3 +85,4 @@ def run_replicas(count: int, database_url: str, api_url: str, now: datetime,
         pending = [pool.apply_async(drain, (database_url, api_url, now.isoformat(), str(kb_dir)))
                    for _ in range(count)]
         return [p.get(timeout=1800) for p in pending]
+

@@ -47,7 +47,7 @@ def test_ask_answered_queues_the_entrys_answer_in_the_dm(service, example_kb):
     assert (answer.method, answer.purpose, answer.edit_of, answer.thread_of, answer.order_key, answer.state) == (
         "chat.postMessage", Purpose.ANSWER, None, None, f"request:{view.id}:requester", "pending")
     assert written == {"what": "answer", "request": view.id, "status": "answered", "channel": EMPLOYEE_DM,
-                       "entry": "it-vpn-password-reset",
+                       "entry": "it-vpn-password-reset", "related": ["it-vpn-cannot-connect"],
                        "answer": example_kb.entries["it-vpn-password-reset"].answer}
     assert service.row(view.id).first_response_at == T0
     assert service.pending_timers(view.id) == []

@@ -60,6 +60,9 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PRODUCT_PATHS = ("storage/engine.py", "storage/inbox_queries.py", "bot/inbox.py", "handlers/edge.py")
 BARE_REPLY = "Thanks, got it."
 WARMUP_PER_CLIENT = 4
+LOG_NOTES = (("duplicate message ignored", "processed again (caught by the request dedupe)"),
+             ("Traceback", "tracebacks"), (" ERROR ", "errors"), ("refused", "refused"),
+             ("could not store", "not stored in time"), ("failed, try", "deliveries retried"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,6 +216,7 @@ class Result:
     last_answer_s: float | None
     profile: dict[str, Any] | None = None
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds during the sends, by process
+    logged: dict[str, int] = field(default_factory=dict)  # notable lines in the child's log (LOG_NOTES)
 
     @property
     def rate(self) -> float:
@@ -393,25 +397,42 @@ def run_target(target: Target, args: argparse.Namespace, questions: list[str], t
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.0)
         app_name = env["PGAPPNAME"]
-        cpu_before = cpu_snapshot(child.process.pid, app_name, args.pg if target.database == "postgresql" else None)
+        pg = args.pg if target.database == "postgresql" else None
+        cpu_before = cpu_snapshot(child.process.pid, app_name, pg)
         started_wall = time.time()
         acks = send_all(port, events, args.clients, time.monotonic() + args.send_timeout)
-        cpu = cpu_used(cpu_before, cpu_snapshot(child.process.pid, app_name,
-                                                args.pg if target.database == "postgresql" else None))
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(timeout=30)
-            print(f"  py-spy (samples holding the GIL, during the sends): {spied}")
+        cpu_sent = cpu_snapshot(child.process.pid, app_name, pg)
         ok = [a for a in acks if a.status == 200]
         seconds = (max(a.ended for a in ok) - min(a.started for a in acks)) if ok else 0.0
         channels = {e.channel for e in events}
         counts, last = wait_answers(slack, channels, args.answer_timeout)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=30)
+            print(f"  py-spy (samples holding the GIL, from the first send to the last answer): {spied}")
+        cpu = cpu_used(cpu_before, cpu_sent)
+        whole = cpu_used(cpu_before, cpu_snapshot(child.process.pid, app_name, pg))
+        cpu.update({f"whole_{k}": v for k, v in whole.items()})
         child.stop()  # graceful: the profiled child writes its profile on the way out
         profile = json.loads(profile_path.read_text()) if profile_path.exists() else None
+        if target.kind == "helploop":
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                again = conn.execute(text("SELECT count(*) FROM inbox WHERE attempts > 1")).scalar()
+            engine.dispose()
+        logged = collections.Counter()
+        if target.kind == "helploop" and again:
+            logged["inbox items claimed more than once"] = again
+        for line in child.log.read_text(errors="replace").splitlines():
+            for pattern, name in LOG_NOTES:
+                if pattern in line:
+                    logged[name] += 1
         return Result(target.name, len(events), len(ok), len(acks) - len(ok), seconds,
                       [(a.ended - a.started) * 1000 for a in ok], len(counts),
                       sum(n - 1 for n in counts.values() if n > 1),
-                      (last - started_wall) if last is not None else None, profile, cpu=cpu)
+                      (last - started_wall) if last is not None else None, profile, cpu=cpu, logged=dict(logged))
     finally:
         for step in reversed(cleanup):
             try:
@@ -454,14 +475,17 @@ def table(results: list[Result], bare_rate: float | None) -> str:
 
 
 def cpu_table(results: list[Result]) -> str:
-    rows = ["| target | CPU ms per event: target process | its PostgreSQL backends | bench (clients + LocalSlack) "
-            "| everything else on the machine | machine busy |", "|---|---|---|---|---|---|"]
+    """CPU per event: while the events are sent (acks, and whatever processing runs meanwhile), and over the
+    whole run (until the last answer: what one event costs in all); "others" is what else ran on the machine."""
+    rows = ["| target | sending: target process / its PG backends / bench / others, ms per event | machine busy "
+            "| whole run: target process / its PG backends, ms per event |", "|---|---|---|---|"]
     for r in results:
         if not r.cpu:
             continue
-        per = {k: r.cpu[k] * 1000 / max(1, r.acked) for k in ("helploop", "postgres", "bench", "others")}
-        rows.append(f"| {r.target} | {per['helploop']:.2f} | {per['postgres']:.2f} | {per['bench']:.2f} "
-                    f"| {per['others']:.2f} | {r.cpu['machine_busy'] * 100:.0f} % |")
+        n = max(1, r.acked)
+        send = " / ".join(f"{r.cpu[k] * 1000 / n:.2f}" for k in ("helploop", "postgres", "bench", "others"))
+        whole = " / ".join(f"{r.cpu[k] * 1000 / n:.2f}" for k in ("whole_helploop", "whole_postgres"))
+        rows.append(f"| {r.target} | {send} | {r.cpu['machine_busy'] * 100:.0f} % | {whole} |")
     return "\n".join(rows)
 
 
@@ -471,7 +495,7 @@ def print_profile(result: Result) -> None:
         print("(no profile written)")
         return
     acks = max(1, p["acks"])
-    print(f"\nPostgreSQL profile ({p['acks']} acks in the child, incl. warm-up; {result.rate:.0f} events/s "
+    print(f"\nprofile of {result.target} ({p['acks']} acks in the child, incl. warm-up; {result.rate:.0f} events/s "
           f"under instrumentation; ack p50/p99 at the client {result.pct(50):.1f}/{result.pct(99):.1f} ms)")
     print("\nround trips per event, by thread (BEGIN is psycopg's implicit one before a transaction's first "
           "statement):")
@@ -561,8 +585,8 @@ def main() -> None:
                 continue
             rounds[target.name].append(got)
             print(f"  {got.rate:.0f} events/s, ack p50/p99 {got.pct(50):.1f}/{got.pct(99):.1f} ms, "
-                  f"answered {got.answered}/{got.events}, last answer {got.last_answer_s or float('nan'):.1f} s",
-                  flush=True)
+                  f"answered {got.answered}/{got.events}, last answer {got.last_answer_s or float('nan'):.1f} s"
+                  + "".join(f"; {name}: {n}" for name, n in got.logged.items()), flush=True)
 
     chosen = [sorted(rs, key=lambda r: r.rate)[len(rs) // 2] for rs in rounds.values()]
     bare = next((r for r in chosen if r.target == "bare Bolt app"), None)
@@ -586,9 +610,10 @@ def main() -> None:
                   f"ack p99 <= 50 ms: {r.pct(99):.1f}; every event answered once: {r.all_answered})")
 
     if args.profile:
-        for target in [t for t in targets if t.database == "postgresql" and t.name not in skipped]:
+        for target in [t for t in targets if t.kind == "helploop" and t.name not in skipped]:
             print(f"\nprofiling {target.name} ...", flush=True)
-            profiled = Target(f"{target.name} (profiled)", "helploop", "postgresql", tree=target.tree, profile=True)
+            profiled = Target(f"{target.name} (profiled)", "helploop", target.database, tree=target.tree,
+                              profile=True)
             got = run_target(profiled, args, questions, "P0")
             if isinstance(got, str):
                 print(f"profile skipped: {got}")

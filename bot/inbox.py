@@ -53,6 +53,7 @@ class Inbox:
                  workers: int = 8, lease: timedelta = timedelta(seconds=20)) -> None:
         self.intake, self.sessions, self.clock, self.lease = intake, sessions, clock, lease
         self.processor: Processor | None = None
+        self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="helploop-inbox")
         self._busy = threading.Condition()
         self._running = 0
@@ -70,10 +71,14 @@ class Inbox:
 
     def run_due(self, wait: bool = True, timeout: float = 30.0) -> int:
         """Process stored items nobody is working on (after a restart, or past a dead worker's lease)."""
+        with self._busy:
+            free = self.workers - self._running
+        # Only as many as can start now, and each is claimed (its lease begins) when a worker takes it:
+        # an item claimed here but left queued behind a backlog would outlive its lease and be run twice.
         with self.sessions.begin() as session:
-            items = [i.id for i in inbox_queries.claim_inbox_items(session, self.clock.now(), self.lease, 100)]
+            items = inbox_queries.due_inbox_ids(session, self.clock.now(), free) if free > 0 else []
         for item_id in items:
-            self._submit(item_id, claimed=True)
+            self._submit(item_id)
         if wait:
             self.wait_idle(timeout)
         return len(items)
@@ -89,13 +94,13 @@ class Inbox:
         self.wait_idle(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _submit(self, item_id: int, claimed: bool = False) -> None:
+    def _submit(self, item_id: int) -> None:
         if self._closed:
             return  # stored: the next process (or replica) picks it up
         with self._busy:
             self._running += 1
         try:
-            self._pool.submit(self._work, item_id, claimed)
+            self._pool.submit(self._work, item_id)
         except RuntimeError:
             self._done()
 
@@ -104,9 +109,9 @@ class Inbox:
             self._running -= 1
             self._busy.notify_all()
 
-    def _work(self, item_id: int, claimed: bool) -> None:
+    def _work(self, item_id: int) -> None:
         try:
-            item = self._claim(item_id) if not claimed else self._load(item_id)
+            item = self._claim(item_id)
             if item is not None:
                 self._process(item)
         except Exception:  # the row keeps its lease and comes back; never lose the worker
@@ -118,11 +123,6 @@ class Inbox:
         with self.sessions.begin() as session:
             items = inbox_queries.claim_inbox_items(session, self.clock.now(), self.lease, 1, item_id=item_id)
             return _stored(items[0]) if items else None
-
-    def _load(self, item_id: int) -> Stored | None:
-        with self.sessions.begin() as session:
-            item = inbox_queries.get_inbox_item(session, item_id)
-            return _stored(item) if item else None
 
     def _process(self, item: Stored) -> None:
         failpoint("before_process")

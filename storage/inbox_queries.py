@@ -23,6 +23,14 @@ def add_inbox_item(session: Session, *, key: str, mode: str, content_type: str |
     return item.id
 
 
+def due_inbox_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    """Ids of items nobody is working on (pending, or processing past a dead worker's lease), oldest first."""
+    claimable = or_(InboxItem.state == InboxState.PENDING,
+                    (InboxItem.state == InboxState.PROCESSING) & (InboxItem.lease_until < now))
+    return list(session.scalars(select(InboxItem.id).where(claimable, InboxItem.due_at <= now)
+                                .order_by(InboxItem.id).limit(limit)))
+
+
 def claim_inbox_items(session: Session, now: datetime, lease: timedelta, limit: int,
                       item_id: int | None = None) -> list[InboxItem]:
     """Take due items (or the one given) for this worker; a PROCESSING row past its lease is due again."""

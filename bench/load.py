@@ -57,7 +57,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT))  # appended: a child run from another tree (PYTHONPATH) imports that tree first
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PRODUCT_PATHS = ("storage/engine.py", "storage/inbox_queries.py", "bot/inbox.py", "handlers/edge.py")
+DATABASES = ("sqlite", "postgresql")
+PRODUCT_PATHS = ("storage/engine.py", "storage/inbox_queries.py", "bot/inbox.py")  # what the load work changed
 BARE_REPLY = "Thanks, got it."
 WARMUP_PER_CLIENT = 4
 LOG_NOTES = (("duplicate message ignored", "processed again (caught by the request dedupe)"),
@@ -535,8 +536,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="then profile PostgreSQL in an instrumented child")
     parser.add_argument("--before", metavar="REF", help="also run the product files of git REF (same round)")
     parser.add_argument("--before-paths", default=",".join(PRODUCT_PATHS))
-    parser.add_argument("--tree", action="append", default=[], metavar="LABEL=DIR",
-                        help="also run helploop from another source tree (e.g. a variant being tried)")
+    parser.add_argument("--tree", action="append", default=[], metavar="LABEL[:DB]=DIR",
+                        help="also run helploop from another source tree (a variant being tried), on both "
+                             "databases or only the one named")
     parser.add_argument("--py-spy", metavar="BIN", help="record helploop children with py-spy while sending")
     parser.add_argument("--pg", default=PG, help="PostgreSQL server URL (default: %(default)s)")
     parser.add_argument("--send-timeout", type=float, default=300.0)
@@ -563,10 +565,11 @@ def main() -> None:
                     for db in ("sqlite", "postgresql") if db in wanted]
     for spec in args.tree:
         label, _, folder = spec.partition("=")
-        if not folder or not (Path(folder) / "wiring" / "app.py").exists():
-            parser.error(f"--tree {spec}: expected LABEL=DIR with DIR a copy of the source tree")
+        label, _, only = label.partition(":")
+        if not folder or not (Path(folder) / "wiring" / "app.py").exists() or only not in ("", *DATABASES):
+            parser.error(f"--tree {spec}: expected LABEL[:sqlite|:postgresql]=DIR, DIR a copy of the source tree")
         targets += [Target(f"helploop {db} [{label}]", "helploop", db, tree=Path(folder).resolve())
-                    for db in ("sqlite", "postgresql") if db in wanted]
+                    for db in DATABASES if db in wanted and only in ("", db)]
     questions = answerable_questions()
     print(f"{args.events} events per target, {args.clients} clients, {args.rounds} round(s); "
           f"{len(questions)} distinct KB questions; {os.cpu_count()} CPUs")

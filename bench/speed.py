@@ -20,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+if "--kb-root" in sys.argv:  # measure the kb/ package of another tree (e.g. a copy of the previous round)
+    sys.path.insert(0, sys.argv[sys.argv.index("--kb-root") + 1])
 
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
@@ -109,14 +111,14 @@ def bench(shape: str, n_queries: int, legacy: bool) -> None:
     for name, cls in kinds:
         gc.collect()
         rss0 = rss_kb()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         kb = cls(by_id, {}, "it")
-        load_s = time.perf_counter() - t0
+        load_s, load_cpu = time.perf_counter() - t0, time.process_time() - c0
         rss_delta_mb = (rss_kb() - rss0) / 1024
         s = kb.settings
         if shape == "big100k":
-            print(f"{shape:<15} {name:<5} {n_phr:>7} phrasings | load+index+calibrate {load_s:6.2f} s | "
-                  f"RSS delta {rss_delta_mb:6.1f} MB", flush=True)
+            print(f"{shape:<15} {name:<5} {n_phr:>7} phrasings | load+index+calibrate {load_s:6.2f} s (CPU {load_cpu:5.2f} s)"
+                  f" | RSS delta {rss_delta_mb:6.1f} MB", flush=True)
             del kb
             continue
         del kb
@@ -139,7 +141,8 @@ def bench(shape: str, n_queries: int, legacy: bool) -> None:
             t = time.perf_counter()
             rep = report(kb)
             check = f" | kb check analysis {time.perf_counter() - t:5.2f} s ({rep.checked} phrasings, {len(rep.findings)} findings)"
-        print(f"{shape:<15} {name:<5} {n_phr:>7} phrasings | load+index+calibrate {load_s:6.2f} s | match p50 "
+        print(f"{shape:<15} {name:<5} {n_phr:>7} phrasings | load+index+calibrate {load_s:6.2f} s (CPU {load_cpu:5.2f} s)"
+              f" | match p50 "
               f"{statistics.median(times) * 1e3:6.2f} ms p99 {pct(times, 0.99) * 1e3:6.2f} ms (CPU p99 "
               f"{pct(cpu, 0.99) * 1e3:6.2f} ms) | memory: traced peak {traced_mb:6.1f} MB, RSS delta {rss_delta_mb:6.1f} MB"
               f" | thresholds {s.min_score:g}/{s.min_margin:g} {s.source}{check}", flush=True)
@@ -160,7 +163,11 @@ def main() -> int:
     ap.add_argument("--shapes", default=",".join(SHAPES))
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--no-legacy", action="store_true", help="skip today's matcher")
+    ap.add_argument("--kb-root", help="a tree whose kb/ package is measured instead of this one's")
     args = ap.parse_args()
+    import kb
+
+    print(f"kb package: {Path(kb.__file__).parent}", flush=True)
     for shape in args.shapes.split(","):
         bench(shape, args.queries, not args.no_legacy)
     return 0

@@ -29,6 +29,7 @@ from storage.models import Request
 CONVERSING = timedelta(hours=24)  # a top-level DM this soon after a staff message is a reply to it
 WORKING = (Status.ESCALATED, Status.CLAIMED, Status.REOPENED)  # staff are (or should be) on it
 RELAYABLE = WORKING + (Status.RESOLVED,)
+HOME_CHANNEL = "app_home"  # where a message added from the App Home was "written" (it has no Slack message)
 PLEASANTRIES = {"thanks", "thank you", "thanks a lot", "thx", "ty", "ok", "okay", "k", "great", "cool", "perfect",
                 "got it", "cam on", "cam on a", "cam on anh", "cam on chi", "ok a", "da", "vang", "da vang",
                 "dzieki", "dziekuje", "dziekuje bardzo", "super", "spoko", "jasne", "ok dzieki"}
@@ -104,6 +105,21 @@ class Conversation:
                 return False
             self._to_staff(session, request, said, self.clock.now())
         return True
+
+    def from_home(self, request_id: int, user_id: str, text: str, key: str) -> Outcome:
+        """The requester adds a message from their App Home: relayed to staff like a reply in their DM
+        (`key`, unique per submitted form, makes a redelivered submission count once)."""
+        now = self.clock.now()
+        with self.store.sessions.begin() as session:
+            request = queries.get_request(session, request_id)
+            if request is None:
+                return Outcome.refused(Refusal.NOT_FOUND)
+            if requester_of(session, request) != user_id:
+                return Outcome.refused(Refusal.NOT_REQUESTER, self.store.view(request))
+            if request.status not in RELAYABLE:
+                return Outcome.refused(Refusal.ALREADY_DONE, self.store.view(request))
+            self._to_staff(session, request, Said(HOME_CHANNEL, key[-32:], None, user_id, text), now)
+            return Outcome(ok=True, request=self.store.view(request))
 
     def new_dm(self, said: Said) -> NewDm:
         """A top-level DM: a new question, part of the open request, or held while the bot asks which."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,7 +22,7 @@ from bot.clock import Clock
 from bot.failpoints import failpoint
 from bot.outbox import Outbox, SlackWrite
 from bot.words import BOT_ACTOR, Action, Purpose
-from storage import conversation_queries, delivery_queries, queries
+from storage import conversation_queries, delivery_queries, home_queries, queries
 from storage.models import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ class Dispatcher:
         self._again = False
         self._sent = 0
         self._closed = False
+        # Renders a "publish the Home of U" row (no view in it) from the state when it is sent (bot.home).
+        self.render_home: Callable[[Session, str], dict[str, Any]] | None = None
         outbox.on_commit(self.wake)
 
     def wake(self) -> None:
@@ -160,6 +163,9 @@ class Dispatcher:
                 self._lock.notify_all()
 
     def _deliver(self, delivery: Delivery) -> None:
+        if delivery.method == "views.publish" and self._superseded(delivery):
+            self._finish(delivery, DeliveryState.SKIPPED, error="superseded by a later publish")
+            return
         outgoing = self._resolve(delivery)
         if outgoing is None:
             self._finish(delivery, DeliveryState.SKIPPED, error="no message to edit or reply under")
@@ -174,9 +180,16 @@ class Dispatcher:
         with self._lock:
             self._sent += 1
 
+    def _superseded(self, delivery: Delivery) -> bool:
+        # A view is idempotent and the latest wins: a later publish of the same Home will show it all.
+        with self.sessions.begin() as session:
+            return home_queries.superseded(session, delivery.id, delivery.order_key, delivery.method)
+
     def _resolve(self, delivery: Delivery) -> Outgoing | None:
         args, target, link = json.loads(delivery.args), None, None
         with self.sessions.begin() as session:
+            if delivery.method == "views.publish" and "view" not in args and self.render_home is not None:
+                args["view"] = self.render_home(session, args["user_id"])
             if delivery.message_id and delivery.method != "chat.postMessage":  # an edit or deletion of a copy
                 copy = conversation_queries.message_copy(session, delivery.message_id)
                 if copy is None:

@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.messages import Messages
 from bot.oncall import backup_on_call, in_working_hours, next_working_start, on_call
 from bot.outbox import Outbox
-from bot.records import EscalationStep
+from bot.records import EscalationStep, RequestView
 from bot.requests import RequestStore, audit
 from bot.words import BOT_ACTOR, Action, Purpose, Status, TimerKind
 from kb import Department
@@ -27,6 +27,7 @@ from storage import delivery_queries, queries
 log = logging.getLogger(__name__)
 OPEN_CLAIMED = (Status.CLAIMED, Status.REOPENED)
 CHASED = [TimerKind.ESCALATION_STEP, TimerKind.STALE_CLAIM]
+URGENT_STEP = "urgent"  # the page sent at once for a request marked "blocking my work"
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,15 @@ class EscalationChain:
     def stop(self, session: Session, request_id: int, now: datetime) -> None:
         """Inside the caller's transaction: resolved or closed; nothing more to chase."""
         queries.cancel_timers(session, request_id, CHASED, now)
+
+    def page_urgent(self, session: Session, view: RequestView, user: str | None, now: datetime) -> None:
+        """Inside the caller's transaction: page `user` (whoever the paging policy names now) at once."""
+        if not user or view.status != Status.ESCALATED:
+            return
+        audit(session, view.id, now, BOT_ACTOR, Action.ESCALATION_STEP, view.status, view.status,
+              step=URGENT_STEP, notified=[user])
+        self.outbox.add(session, self.say.page(view, URGENT_STEP, user), now, view.id)
+        self._show_steps(session, view, now)
 
     def run_step(self, timer_id: int, request_id: int) -> bool:
         """Page the next step if the request is still unclaimed; schedule the step after it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.failpoints import failpoint
 from storage import inbox_queries
+from storage.engine import one_statement
+from storage.group_commit import GroupCommit
+from storage.inbox_queries import NewInboxItem
 from storage.models import InboxState
 
 log = logging.getLogger(__name__)
@@ -50,23 +54,34 @@ class Inbox:
     """Stores Slack requests durably and processes them on a small pool of workers."""
 
     def __init__(self, intake: sessionmaker[Session], sessions: sessionmaker[Session], clock: Clock, *,
-                 workers: int = 8, lease: timedelta = timedelta(seconds=20)) -> None:
-        self.intake, self.sessions, self.clock, self.lease = intake, sessions, clock, lease
+                 workers: int = 8, lease: timedelta = timedelta(seconds=20), budget: float = 1.5) -> None:
+        self.intake, self.sessions, self.clock, self.lease, self.budget = intake, sessions, clock, lease, budget
+        self._store = GroupCommit(self._store_batch)
         self.processor: Processor | None = None
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="helploop-inbox")
         self._busy = threading.Condition()
         self._running = 0
         self._closed = False
+        self._hand_off: Callable[[int], None] | None = None
+
+    def hand_off(self, to: Callable[[int], None]) -> None:
+        """Let another process do the work: `kick` passes each stored id to `to` instead of a local worker."""
+        self._hand_off = to
 
     def accept(self, key: str, mode: str, content_type: str | None, body: str) -> int | None:
         """Store one request (raises if the database cannot take it in time); None for a Slack retry."""
-        with self.intake.begin() as session:
-            return inbox_queries.add_inbox_item(session, key=key, mode=mode, content_type=content_type,
-                                                body=body, now=self.clock.now())
+        return self._store.submit(NewInboxItem(key, mode, content_type, body), timeout=self.budget)
+
+    def _store_batch(self, items: Sequence[NewInboxItem]) -> list[int | None]:
+        with one_statement(self.intake) as session:  # PostgreSQL: committed when the INSERT returns
+            return inbox_queries.add_inbox_items(session, items, self.clock.now())
 
     def kick(self, item_id: int) -> None:
-        """Process a freshly stored item in the background."""
+        """Process a freshly stored item in the background (here, or in the process it is handed off to)."""
+        if self._hand_off is not None:
+            self._hand_off(item_id)
+            return
         self._submit(item_id)
 
     def run_due(self, wait: bool = True, timeout: float = 30.0) -> int:
@@ -120,9 +135,9 @@ class Inbox:
             self._done()
 
     def _claim(self, item_id: int) -> Stored | None:
-        with self.sessions.begin() as session:
-            items = inbox_queries.claim_inbox_items(session, self.clock.now(), self.lease, 1, item_id=item_id)
-            return _stored(items[0]) if items else None
+        with one_statement(self.sessions) as session:
+            item = inbox_queries.claim_inbox_item(session, item_id, self.clock.now(), self.lease)
+            return _stored(item) if item else None
 
     def _process(self, item: Stored) -> None:
         failpoint("before_process")
@@ -142,7 +157,7 @@ class Inbox:
             return
 
     def _finish(self, item_id: int, state: InboxState, error: str | None = None) -> None:
-        with self.sessions.begin() as session:
+        with one_statement(self.sessions) as session:
             inbox_queries.finish_inbox_item(session, item_id, state, self.clock.now(), error)
 
 

@@ -5,17 +5,21 @@ to Slack or waits for it.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
+from bot.capture import Capture
 from bot.clock import Clock
+from bot.daytime import DAYTIME, Daytime
 from bot.escalation import EscalationChain
 from bot.messages import Messages, Notice, Posted
 from bot.moves import Mover
 from bot.outbox import Outbox
+from bot.people import choose_language
 from bot.records import Outcome, Question, Refusal, RequestView
 from bot.requests import RequestStore, audit
 from bot.routing import route
@@ -36,9 +40,11 @@ class Lifecycle:
     """Every transition an employee or a staff member triggers."""
 
     def __init__(self, store: RequestStore, outbox: Outbox, say: Messages, chain: EscalationChain,
-                 clock: Clock) -> None:
+                 clock: Clock, capture: Capture | None = None, daytime: Daytime = DAYTIME) -> None:
         self.store, self.outbox, self.say, self.chain, self.clock = store, outbox, say, chain, clock
         self.mover = Mover(store, clock)
+        self.capture = capture  # past cases and spike alerts on escalation, drafts on "Save as answer"
+        self.daytime = daytime  # the follow-up waits for the requester's daytime (bot.daytime)
 
     # --- employee ---------------------------------------------------------------------------
 
@@ -46,10 +52,11 @@ class Lifecycle:
         """Create a request for a message; answer it from the KB, offer choices, or escalate. None if a duplicate."""
         kb = self.store.kb()
         text = question.text.strip()[:MAX_QUESTION_CHARS]
-        result = kb.match(text)
-        department = self.store.department(route(kb, result, text))
+        result = scoped(kb.match(text), question)
+        department = self.store.department(question.department or route(kb, result, text))
         now = self.clock.now()
-        offered = [] if result.entry else [(c.entry.id, c.entry.questions[0]) for c in result.choices]
+        language = question.language or choose_language(None, text)
+        offered = [] if result.entry else [(c.entry.id, c.entry.question_for(language)) for c in result.choices]
         status = Status.ANSWERED if result.entry else Status.SUGGESTED if offered else Status.ESCALATED
         escalated = status == Status.ESCALATED
         paging = self.chain.paging(department, now)
@@ -67,7 +74,8 @@ class Lifecycle:
                 kb_entry_id=result.best.id if result.best else None,
                 kb_score=result.best_score, reopen_count=0, created_at=now, updated_at=now,
                 escalated_at=now if escalated else None, first_response_at=None if escalated else now,
-                oncall_user_id=paging.oncall_user_id if escalated else None,
+                oncall_user_id=paging.oncall_user_id if escalated else None, urgent=question.urgent,
+                language=language,
             )
             if request is None:
                 self._duplicate(session, question, now)
@@ -84,6 +92,11 @@ class Lifecycle:
             if question.quote:
                 self.outbox.add(session, self.say.question_quote(view), now, view.id)
             self._first_reply(session, view, result, offered, paging.reply_expected_from, now)
+            if status != Status.ESCALATED:  # an answer nobody clicks must not stay open forever
+                queries.schedule_timer(session, view.id, TimerKind.ANSWER_EXPIRY,
+                                       now + timedelta(days=department.answer_expiry_days), now)
+            if question.urgent:
+                self.chain.page_urgent(session, view, paging.oncall_user_id, now)
         return view
 
     def pick(self, request_id: int, user_id: str, entry_id: str) -> Outcome:
@@ -101,7 +114,11 @@ class Lifecycle:
             Verb.SOLVE, request_id, user_id,
             values=lambda _request, now: {"resolution": Resolution.SELF_SERVED, "closed_at": now,
                                           "resolved_at": now},
-            then=lambda session, view, _from, now: self._refresh(session, view, Posted.ANSWER, now))
+            then=self._after_solved)
+
+    def _after_solved(self, session: Session, view: RequestView, _from: str, now: datetime) -> None:
+        queries.cancel_timers(session, view.id, [TimerKind.ANSWER_EXPIRY], now)
+        self._refresh(session, view, Posted.ANSWER, now)
 
     def still_need_help(self, request_id: int, user_id: str) -> Outcome:
         """The KB answer did not help, or none of the offered entries fit: escalate to the department."""
@@ -111,6 +128,7 @@ class Lifecycle:
 
         def then(session: Session, view: RequestView, from_status: str, now: datetime) -> None:
             department = self.store.department(view.department_id)
+            queries.cancel_timers(session, view.id, [TimerKind.ANSWER_EXPIRY], now)
             self.chain.start(session, view.id, department, now)
             posted = Posted.CHOICES if from_status == Status.SUGGESTED else Posted.ANSWER
             self._refresh(session, view, posted, now)
@@ -144,13 +162,23 @@ class Lifecycle:
             values=lambda _request, _now: {"claimed_by": None, "claimed_at": None, "escalation_level": 0,
                                            "escalation_ts": None})
 
-    def resolve(self, request_id: int, user_id: str, note: str | None = None, self_help: str | None = None) -> Outcome:
-        """Staff mark the request resolved (with what was done); the follow-up is scheduled per the department."""
+    def resolve(self, request_id: int, user_id: str, note: str | None = None, self_help: str | None = None,
+                save_answer: bool = False) -> Outcome:
+        """Staff mark the request resolved (with what was done); the follow-up is scheduled per the department.
+        With `save_answer`, a draft KB entry is written from it once the resolution has committed."""
+        outcome = self._resolve(request_id, user_id, note, self_help)
+        if save_answer and outcome.ok and outcome.request and self.capture is not None:
+            self.capture.save_draft(outcome.request)
+        return outcome
+
+    def _resolve(self, request_id: int, user_id: str, note: str | None, self_help: str | None) -> Outcome:
         def then(session: Session, view: RequestView, _from: str, now: datetime) -> None:
-            delay = timedelta(hours=self.store.department(view.department_id).followup_delay_hours)
+            department = self.store.department(view.department_id)
+            delay = timedelta(hours=department.followup_delay_hours)
             self.chain.stop(session, view.id, now)
             queries.cancel_timers(session, view.id, FOLLOWUP_TIMERS, now)
-            queries.schedule_timer(session, view.id, TimerKind.FOLLOWUP, now + delay, now)
+            due = self.daytime.due(session, view.user_id, department, now + delay)
+            queries.schedule_timer(session, view.id, TimerKind.FOLLOWUP, due, now)
             self._refresh(session, view, Posted.TRIAGE, now)
             self.outbox.add(session, self.say.notice(view, Notice.RESOLVED), now, view.id)
 
@@ -169,7 +197,7 @@ class Lifecycle:
             if request is None or entry is None:
                 return Outcome.refused(Refusal.NOT_FOUND)
             view = self.store.view(request)
-            self.outbox.add(session, self.say.related_answer(view, entry.answer), now, request_id)
+            self.outbox.add(session, self.say.related_answer(view, entry.answer_for(view.language)), now, request_id)
             actor = ANONYMOUS_ACTOR if request.anonymous else user_id
             audit(session, request_id, now, actor, Action.RELATED_SHOWN, request.status, request.status,
                   entry=entry.id)
@@ -195,8 +223,9 @@ class Lifecycle:
     def _first_reply(self, session: Session, view: RequestView, result: MatchResult,
                      offered: list[tuple[str, str]], reply_expected_from: datetime | None, now: datetime) -> None:
         if result.entry:
-            related = [(e.id, e.questions[0]) for e in getattr(result, "related", [])[:3]]
-            self.outbox.add(session, self.say.answer(view, result.entry.answer, related), now, view.id)
+            related = [(e.id, e.question_for(view.language)) for e in getattr(result, "related", [])[:3]]
+            self.outbox.add(session, self.say.answer(view, result.entry.answer_for(view.language), related), now,
+                            view.id)
         elif offered:
             self.outbox.add(session, self.say.choices(view, offered), now, view.id)
         else:
@@ -208,9 +237,25 @@ class Lifecycle:
         """The employee is told who has it, and the department's triage channel gets the post."""
         self.outbox.add(session, self.say.escalation_notice(view, reply_expected_from), now, view.id)
         self.outbox.add(session, self.say.triage(view, ()), now, view.id)
+        if self.capture is not None:
+            self.capture.escalated(session, view, now)
 
     def _refresh(self, session: Session, view: RequestView, posted: Posted, now: datetime) -> None:
         self.outbox.add(session, self.say.refresh(view, posted), now, view.id)
+
+
+def scoped(result: MatchResult, question: Question) -> MatchResult:
+    """What the KB may offer for a question from the request form: nothing when it is urgent (a person, now),
+    only the chosen department's entries when one was chosen."""
+    if question.urgent:
+        return dataclasses.replace(result, entry=None, score=0.0, choices=[], related=[], parts=[])
+    if question.department is None:
+        return result
+    mine = question.department
+    entry = result.entry if result.entry is not None and result.entry.department == mine else None
+    return dataclasses.replace(result, entry=entry, score=result.score if entry else 0.0,
+                               choices=[c for c in result.choices if c.entry.department == mine],
+                               related=result.related if entry else [])
 
 
 def _note(text: str | None) -> str | None:

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.outbox import SlackWrite
-from bot.records import EscalationStep, HistoryLine, RequestView, Said, Transfer
+from bot.records import EscalationStep, HistoryLine, PastCase, RequestView, Said, Spike, Transfer
 
 
 class Notice(StrEnum):
@@ -105,3 +105,34 @@ class Messages(Protocol):
 
     def alert(self, channel: str, text: str) -> SlackWrite:
         """An operational problem, for the admins' channel."""
+
+    def past_cases(self, request: RequestView, cases: Sequence[PastCase]) -> SlackWrite | None:
+        """In the triage thread: resolved requests like this one, with what was done and links to them."""
+
+    def spike(self, channel: str, spike: Spike) -> SlackWrite:
+        """To the admins' channel: many people asked the same unanswered thing (maybe an outage)."""
+
+
+class SurveyMessages(Protocol):
+    """What the bot says when it asks for feedback (rendered by the Slack edge like `Messages`)."""
+
+    def rating_prompt(self, request: RequestView) -> SlackWrite:
+        """After a confirmed fix: "How would you rate …?" with five buttons and "Add a comment"."""
+
+    def rating_recorded(self, request: RequestView, score: int | None, commented: bool) -> SlackWrite:
+        """The rating question, edited to thank for the rating (and offer a comment if none yet)."""
+
+    def recheck_question(self, request: RequestView) -> SlackWrite:
+        """Days after a confirmed fix: "Is it still fixed?" with Yes / No, to the requester."""
+
+    def recheck_answered(self, request: RequestView, still_fixed: bool) -> SlackWrite:
+        """The re-check question, edited once answered (buttons gone)."""
+
+    def feedback_received(self, request: RequestView) -> SlackWrite:
+        """To the author of named feedback, in their DM: it went to the department, who may answer here."""
+
+    def department_feedback(self, department_name: str, channel: str, text: str, language: str = "en") -> SlackWrite:
+        """Anonymous feedback about a department, in its triage channel and language (no request, nobody named)."""
+
+    def pulse_question(self, user: str, department_name: str, survey_id: int, language: str = "en") -> SlackWrite:
+        """A pulse survey question in someone's DM, in their language: how is the department's service? (1-5)."""

@@ -22,6 +22,9 @@ class Question:
     quote: bool = False    # asked without a message (slash command): the bot quotes it in the DM first
     anonymous: bool = False  # staff see "an employee"; the user id is kept apart, for the relay only
     dm_channel: str | None = None  # the asker's DM with the bot, where a private department's answer goes
+    language: str | None = None  # chosen at the edge (Slack locale, else the text, else the default): bot.people
+    department: str | None = None  # chosen in the request form: routed there (None: the bot routes)
+    urgent: bool = False           # "blocking my work" in the request form: escalated and paged at once
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class RequestView:
     resolution_note: str | None = None
     self_help_note: str | None = None
     first_human_reply_at: datetime | None = None
+    language: str = "en"        # the requester's: every message to them is written in it
+    staff_language: str = "en"  # the department's (departments.yaml `language:`): triage posts, pages, notes
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,3 +137,28 @@ class Outcome:
     def refused(cls, refusal: Refusal, request: RequestView | None = None) -> Outcome:
         """A refusal with the request's current state (e.g. who already claimed it)."""
         return cls(ok=False, request=request, refusal=refusal)
+
+
+@dataclass(frozen=True)
+class PastCase:
+    """A resolved request like a new one, shown to staff with what was done (never who asked)."""
+
+    id: int
+    text: str
+    resolution_note: str
+    self_help_note: str | None
+    triage_channel: str | None   # where its triage post is, for a link
+    triage_ts: str | None
+    resolved_at: datetime
+
+
+@dataclass(frozen=True)
+class Spike:
+    """Many different people asked the same unanswered thing within a short window (maybe an outage)."""
+
+    request_id: int              # the request that crossed the threshold
+    people: int
+    window_minutes: int
+    departments: tuple[str, ...]  # display names
+    example: str | None          # one wording; None when only private or anonymous requests asked it
+    language: str = "en"         # the alert's: the language of the department of the request that crossed it

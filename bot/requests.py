@@ -38,11 +38,13 @@ class RequestStore:
             reopen_count=request.reopen_count, answer_ts=request.answer_ts,
             triage_ts=request.triage_ts, followup_channel=request.followup_channel,
             followup_ts=request.followup_ts, created_at=request.created_at,
-            resolved_at=request.resolved_at, answer_text=entry.answer if entry else None,
+            resolved_at=request.resolved_at, answer_text=entry.answer_for(request.language) if entry else None,
             escalation_level=request.escalation_level, escalation_ts=request.escalation_ts,
             transfer_count=request.transfer_count, resolved_by=request.resolved_by, closed_at=request.closed_at,
             anonymous=request.anonymous, resolution_note=request.resolution_note,
             self_help_note=request.self_help_note, first_human_reply_at=request.first_human_reply_at,
+            language=request.language or "en", staff_language=department.language if department else "en",
+            urgent=bool(request.urgent),
         )
 
     def load(self, request_id: int) -> RequestView | None:

@@ -24,7 +24,9 @@ class Verb(StrEnum):
     CONFIRM = "confirm"        # requester: yes, it is really fixed
     REOPEN = "reopen"          # requester: no, still broken
     EXPIRE = "expire"          # bot: nobody answered the follow-up
+    EXPIRE_ANSWER = "expire_answer"  # bot: nobody clicked the KB answer (or a choice)
     REVIVE = "revive"          # requester: a closed request is not fixed after all (within the reopen window)
+    RECHECK_NO = "recheck_no"  # requester, asked "Is it still fixed?" days later: no; back to the same person
 
 
 class Role(StrEnum):
@@ -57,7 +59,9 @@ MOVES: dict[Verb, Move] = {
     Verb.CONFIRM: Move((Status.RESOLVED,), Status.CLOSED, Action.CONFIRMED, Role.REQUESTER),
     Verb.REOPEN: Move((Status.RESOLVED,), Status.REOPENED, Action.REOPENED, Role.REQUESTER),
     Verb.EXPIRE: Move((Status.RESOLVED,), Status.CLOSED, Action.FOLLOWUP_EXPIRED, Role.BOT),
+    Verb.EXPIRE_ANSWER: Move((Status.ANSWERED, Status.SUGGESTED), Status.CLOSED, Action.ANSWER_EXPIRED, Role.BOT),
     Verb.REVIVE: Move((Status.CLOSED,), Status.ESCALATED, Action.REOPENED, Role.REQUESTER),
+    Verb.RECHECK_NO: Move((Status.CLOSED,), Status.REOPENED, Action.REOPENED, Role.REQUESTER),
 }
 
 

@@ -5,7 +5,9 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot.answer_expiry import AnswerExpiry
 from bot.clock import Clock
+from bot.digest import WeeklyDigest
 from bot.escalation import EscalationChain
 from bot.followups import Followups
 from bot.messages import Messages
@@ -23,20 +25,30 @@ class TimerRunner:
     """Claims due timer rows in batches and carries them out."""
 
     def __init__(self, store: RequestStore, outbox: Outbox, say: Messages, chain: EscalationChain,
-                 followups: Followups, clock: Clock) -> None:
+                 followups: Followups, clock: Clock, digests: WeeklyDigest | None = None) -> None:
         self.store, self.outbox, self.say, self.clock = store, outbox, say, clock
+        self.digests = digests  # plans the weekly digests' timers on every run (bot.digest)
         self.handlers: dict[TimerKind, Callable[[int, int], bool]] = {
             TimerKind.FOLLOWUP: followups.ask,
             TimerKind.FOLLOWUP_EXPIRY: followups.expire,
+            TimerKind.ANSWER_EXPIRY: AnswerExpiry(store, clock).expire,
             TimerKind.ESCALATION_STEP: chain.run_step,
             TimerKind.STALE_CLAIM: chain.remind,
             TimerKind.TRIAGE_RETRY: self._legacy_retry,
             TimerKind.ANSWER_RETRY: self._legacy_retry,
+            TimerKind.RECHECK: followups.surveys.recheck,
         }
+        if digests is not None:
+            self.handlers[TimerKind.DIGEST] = digests.send
 
     def run_due(self, batch: int = 100, max_batches: int = 100) -> int:
         """Run the due timers this worker can claim, batch by batch; returns how many acted."""
         done = 0
+        if self.digests is not None:
+            try:
+                self.digests.plan()
+            except Exception:  # planning waits for the next tick; due timers must still run
+                log.exception("could not plan the weekly digests")
         for _ in range(max_batches):  # what is left waits for the next tick
             with self.store.sessions.begin() as session:
                 timers = [(t.id, t.kind, t.request_id, t.attempts)
@@ -50,11 +62,14 @@ class TimerRunner:
                     log.exception("timer %s (%s) failed", timer_id, kind)
         return done
 
-    def _run_one(self, timer_id: int, kind: str, request_id: int, attempts: int) -> int:
+    def _run_one(self, timer_id: int, kind: str, request_id: int | None, attempts: int) -> int:
         if attempts > MAX_ATTEMPTS:
             now = self.clock.now()
             with self.store.sessions.begin() as session:
                 queries.finish_timer(session, timer_id, now)
+                if request_id is None:  # a timer of no request (a digest): the log says it
+                    log.error("timer %s (%s) given up after %s tries", timer_id, kind, attempts - 1)
+                    return 0
                 audit(session, request_id, now, BOT_ACTOR, Action.TIMER_GAVE_UP, None, None, kind=kind,
                       attempts=attempts - 1)
             return 0

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.capture import Capture
 from bot.clock import Clock
 from bot.escalation import EscalationChain
 from bot.messages import Messages
@@ -23,9 +24,10 @@ class Transfers:
     """Moves requests between departments; every move is audited and counted."""
 
     def __init__(self, store: RequestStore, outbox: Outbox, say: Messages, chain: EscalationChain,
-                 clock: Clock) -> None:
+                 clock: Clock, capture: Capture | None = None) -> None:
         self.store, self.outbox, self.say, self.chain, self.clock = store, outbox, say, chain, clock
         self.mover = Mover(store, clock)
+        self.capture = capture  # the new department's past cases under the new triage post
 
     def choices(self, request_id: int, user_id: str) -> tuple[Outcome, list[tuple[str, str]]]:
         """The departments this staff member may transfer the request to, as (id, name)."""
@@ -70,6 +72,8 @@ class Transfers:
             reply_from = self.chain.paging(target, now).reply_expected_from
             self.outbox.add(session, self.say.requester_transferred(view, move, reply_from), now, view.id)
             self.outbox.add(session, self.say.triage(view, history(session, view.id)), now, view.id)
+            if self.capture is not None:
+                self.capture.show_past_cases(session, view, now)
 
         # Conditional on the department too: of two concurrent transfers only the first moves it.
         return self.mover.act(Verb.TRANSFER, request_id, user_id, check=check, values=values, then=then,

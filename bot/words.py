@@ -22,6 +22,7 @@ class Resolution(StrEnum):
     SELF_SERVED = "self_served"
     CONFIRMED = "confirmed"
     UNCONFIRMED = "unconfirmed"
+    ANSWER_EXPIRED = "answer_expired"  # a KB answer nobody clicked: unconfirmed self-service, never a success
 
 
 class TimerKind(StrEnum):
@@ -29,11 +30,14 @@ class TimerKind(StrEnum):
 
     FOLLOWUP = "followup"
     FOLLOWUP_EXPIRY = "followup_expiry"
+    ANSWER_EXPIRY = "answer_expiry"      # a KB answer (or choices) nobody clicked for answer_expiry_days
     ESCALATION_STEP = "escalation_step"  # unclaimed past the ack timeout: page the next step
     STALE_CLAIM = "stale_claim"          # claimed but untouched for too long: remind the claimer
     # Written by releases before the outbox (a failed Slack post retried by a timer); still honoured.
     TRIAGE_RETRY = "triage_retry"
     ANSWER_RETRY = "answer_retry"
+    RECHECK = "recheck"                  # days after a confirmed fix: "Is it still fixed?" (per department)
+    DIGEST = "digest"                    # a department's weekly digest (no request: the row names the department)
 
 
 class Purpose(StrEnum):
@@ -44,6 +48,8 @@ class Purpose(StrEnum):
     FOLLOWUP = "followup"      # "was it really fixed?"
     ESCALATION = "escalation"  # the one status line of the escalation chain in the triage thread
     QUESTION = "question"      # the bot's quote of a question asked without a message (slash command)
+    SURVEY = "survey"          # "How would you rate …?" after a confirmed fix (edited once rated)
+    RECHECK = "recheck"        # "Is it still fixed?" some days after a confirmed fix
 
 
 class Action(StrEnum):
@@ -60,6 +66,7 @@ class Action(StrEnum):
     REOPENED = "reopened"
     FOLLOWUP_ASKED = "followup_asked"
     FOLLOWUP_EXPIRED = "followup_expired"
+    ANSWER_EXPIRED = "answer_expired"
     ESCALATION_STEP = "escalation_step"
     STALE_REMINDER = "stale_reminder"
     TRANSFERRED = "transferred"
@@ -68,6 +75,11 @@ class Action(StrEnum):
     NOTE = "note"
     DELIVERY_GAVE_UP = "delivery_gave_up"
     TIMER_GAVE_UP = "timer_gave_up"
+    SPIKE_ALERT = "spike_alert"      # many people asked the same unanswered thing: the admins were alerted
+    RATED = "rated"
+    COMMENTED = "commented"
+    RECHECK_ASKED = "recheck_asked"
+    STILL_FIXED = "still_fixed"          # the re-check was answered "yes"
 
 
 class Direction(StrEnum):
@@ -79,5 +91,6 @@ class Direction(StrEnum):
 
 
 BOT_ACTOR = "helploop"
+FEEDBACK_SOURCE = "feedback"  # a request made of named feedback about a department (/helploop feedback)
 ANONYMOUS_ACTOR = "anonymous"  # how an anonymous requester appears in audit rows
 OPEN_STATUSES = (Status.ESCALATED, Status.CLAIMED, Status.REOPENED)

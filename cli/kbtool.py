@@ -10,7 +10,7 @@ from bot.routing import route
 from kb import KbError, KnowledgeBase, MatchResult, load_kb
 from kb.cases import ESCALATE, explain, load_cases, run_cases
 from kb.errors import show_path
-from kb.lint import render, report
+from kb.lint import missing_languages, render, report
 from kb.loader import CASES_FILE
 
 _QUESTION_WIDTH = 48
@@ -38,6 +38,8 @@ def check(kb_dir: Path, out: TextIO, err: TextIO, show_all: bool = False) -> int
     print(f"matching: {kb.settings.describe()}", file=out)
     for line in render(report(kb, show_all), kb.warnings, show_all):
         print(line, file=out)
+    for line in missing_languages(kb, show_all):
+        print(f"note: {line}", file=out)
     return 0
 
 

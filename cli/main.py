@@ -5,6 +5,7 @@ import io
 import os
 import sys
 from datetime import datetime
+from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,14 @@ PIPE_CLOSED = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader
 KbOption = Annotated[Path | None, typer.Option("--kb", help="Knowledge base directory (default: KB_DIR).",
                                               show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+class Role(StrEnum):
+    """What `helploop run` does (wiring/service.py)."""
+
+    ALL = "all"
+    WEB = "web"
+    WORKER = "worker"
 
 
 class _PipeClosed(Exception):
@@ -106,7 +115,9 @@ def _root(
 
 
 @app.command()
-def run(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0") -> int:
+def run(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+        role: Annotated[Role, typer.Option(help="all: acknowledge here, work in a child process; web: only store "
+                                                "and acknowledge; worker: only work (no HTTP).")] = Role.ALL) -> int:
     """Run the bot (HTTP mode at /slack/events, or Socket Mode with SLACK_APP_TOKEN).
 
     Exit codes: 0 stopped by SIGTERM/SIGINT, 1 invalid KB, 2 missing or malformed setting, 3 database,
@@ -114,7 +125,7 @@ def run(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.
     """
     from wiring.service import run_service
 
-    return run_service(_setup(quiet=False), host)
+    return run_service(_setup(quiet=False), host, role=role.value)
 
 
 @app.command()
@@ -133,6 +144,39 @@ def metrics(as_json: JsonOption = False) -> int:
     from cli import dbtool
 
     return dbtool.metrics(_setup().database_url, as_json, sys.stdout, sys.stderr)
+
+
+def _moment(text: str) -> datetime:
+    from cli.reporttool import parse_moment
+
+    try:
+        return parse_moment(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+_MomentOption = typer.Option(parser=_moment, metavar="DATE", show_default=False,
+                             help="YYYY-MM-DD (UTC midnight) or an ISO 8601 time with offset.")
+
+
+@app.command()
+def report(
+    since: Annotated[datetime | None, _MomentOption] = None,
+    until: Annotated[datetime | None, _MomentOption] = None,
+    department: Annotated[str | None, typer.Option(help="One department id (default: all).",
+                                                   show_default=False)] = None,
+    period: Annotated[str, typer.Option(help="day, week or month.")] = "week",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or html.")] = "table",
+    out: Annotated[Path | None, typer.Option(help="Write to this file.", show_default=False)] = None,
+    kb: KbOption = None,
+) -> int:
+    """Service measures against the departments' standards, from DATABASE_URL (read-only; README "Measures")."""
+    from datetime import UTC
+
+    from cli import reporttool
+
+    options = reporttool.Options(since, until, department, period, fmt, out)
+    return reporttool.run(_setup().database_url, _kb_dir(kb), options, sys.stdout, sys.stderr, datetime.now(UTC))
 
 
 def _instant(text: str) -> datetime:
@@ -159,8 +203,10 @@ def oncall(
 
     from cli import oncalltool
 
-    kb_dir = _kb_dir(kb)
-    return oncalltool.show(kb_dir, department, at, as_json, sys.stdout, sys.stderr, now=datetime.now(UTC))
+    settings = _setup()
+    kb_dir = kb if kb is not None else settings.kb_dir
+    return oncalltool.show(kb_dir, department, at, as_json, sys.stdout, sys.stderr, now=datetime.now(UTC),
+                           database_url=settings.database_url)  # names from the people cache, read-only
 
 
 @app.command()
@@ -191,10 +237,55 @@ def kb_check(kb: KbOption = None,
     """Validate the knowledge base; every error names file, entry and field (exit 1)."""
     from cli import kbtool
 
+    from cli import capturetool
+
     kb_dir = _kb_dir(kb)
     if show_all:
-        return kbtool.check(kb_dir, sys.stdout, sys.stderr, show_all=True)
-    return kbtool.check(kb_dir, sys.stdout, sys.stderr)
+        result = kbtool.check(kb_dir, sys.stdout, sys.stderr, show_all=True)
+    else:
+        result = kbtool.check(kb_dir, sys.stdout, sys.stderr)
+    if result:
+        return result
+    return capturetool.check_drafts(kb_dir, _drafts_dir(kb_dir), sys.stdout, sys.stderr)
+
+
+@kb_app.command("gaps")
+def kb_gaps(
+    since: Annotated[str, typer.Option(help="How far back: 30d, 12h, 2w, or an ISO date.")] = "30d",
+    department: Annotated[str | None, typer.Option(help="One department id (default: all).",
+                                                   show_default=False)] = None,
+    min_count: Annotated[int, typer.Option("--min-count", min=1, help="Only groups asked this often.")] = 1,
+    as_json: JsonOption = False,
+    kb: KbOption = None,
+) -> int:
+    """Escalated questions the KB did not answer, grouped by similarity, most asked first (read-only)."""
+    from datetime import UTC
+
+    from cli import capturetool
+
+    try:
+        start = capturetool.parse_since(since, datetime.now(UTC))
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--since") from None
+    kb_dir = _kb_dir(kb)
+    return capturetool.gaps(_setup().database_url, kb_dir, start, department, as_json, sys.stdout, sys.stderr,
+                            min_count=min_count)
+
+
+@kb_app.command("drafts")
+def kb_drafts(kb: KbOption = None, as_json: JsonOption = False) -> int:
+    """Draft KB entries saved from resolutions ("Save as answer"), waiting for an admin to merge them."""
+    from cli import capturetool
+
+    kb_dir = _kb_dir(kb)
+    return capturetool.drafts(kb_dir, _drafts_dir(kb_dir), as_json, sys.stdout, sys.stderr)
+
+
+def _drafts_dir(kb_dir: Path) -> Path:
+    """KB_DRAFTS_DIR, else `kb_drafts/` next to the KB being checked."""
+    from dataclasses import replace
+
+    return replace(_setup(), kb_dir=kb_dir).drafts_dir()
 
 
 @kb_app.command("match")

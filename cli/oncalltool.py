@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 
 from bot.oncall import Shift, in_working_hours, next_shifts, shifts_at
+from cli.names import Names, cached_names, named
 from cli.render import show as show_rich
 from cli.render import table
 from kb import Department, KbError, load_kb
@@ -45,7 +46,7 @@ def _local(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
-def _table(department: Department, at: datetime, out: TextIO) -> None:
+def _table(department: Department, at: datetime, out: TextIO, names: Names) -> None:
     zone = ZoneInfo(department.schedule.timezone)
     hours = "" if department.working_hours is None else \
         ("; in working hours" if in_working_hours(department, at) else "; outside working hours")
@@ -53,19 +54,20 @@ def _table(department: Department, at: datetime, out: TextIO) -> None:
                    f"at {_local(at, zone)}{hours}", style="bold")
     rows = table("LAYER", "ON CALL", "SINCE", "UNTIL", "NEXT")
     for now, nxt in zip(shifts_at(department, at), next_shifts(department, at), strict=True):
-        rows.add_row(now.layer, _who(now), _local(now.since, zone), _local(now.until, zone),
-                     Text.assemble(_who(nxt), f" until {_local(nxt.until, zone)}"))
+        rows.add_row(now.layer, _who(now, names), _local(now.since, zone), _local(now.until, zone),
+                     Text.assemble(_who(nxt, names), f" until {_local(nxt.until, zone)}"))
     show_rich(out, heading, rows)
 
 
-def _who(shift: Shift) -> Text:
-    """The person on a shift (a Slack user id for now), marked when an override put them there."""
-    return Text.assemble(shift.user_id or "-", (" (override)", "yellow") if shift.override else "")
+def _who(shift: Shift, names: Names) -> Text:
+    """The person on a shift (their cached name, else the Slack user id), marked when an override put them there."""
+    return Text.assemble(named(shift.user_id, names), (" (override)", "yellow") if shift.override else "")
 
 
 def show(kb_dir: Path, department: str | None, at: datetime | None, as_json: bool, out: TextIO, err: TextIO,
-         now: datetime) -> int:
-    """Print who is on call at `at` (default `now`): 0, 1 for an invalid KB, 2 for a bad argument."""
+         now: datetime, database_url: str | None = None) -> int:
+    """Print who is on call at `at` (default `now`): 0, 1 for an invalid KB, 2 for a bad argument.
+    The table names people as the bot's people directory at `database_url` knows them; --json keeps ids."""
     at = at or now
     if at.tzinfo is None or at.utcoffset() is None:
         print(f"helploop oncall: the time must have a UTC offset, got {at.isoformat()}", file=err)
@@ -84,8 +86,9 @@ def show(kb_dir: Path, department: str | None, at: datetime | None, as_json: boo
         print(json.dumps({"at": at.isoformat(), "departments": [roster(d, at) for d in chosen]},
                          ensure_ascii=False), file=out)
         return 0
+    names = cached_names(database_url, (user for dep in chosen for user in dep.staff))
     for i, dep in enumerate(chosen):
         if i:
             print(file=out)
-        _table(dep, at, out)
+        _table(dep, at, out, names)
     return 0

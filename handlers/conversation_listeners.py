@@ -11,13 +11,15 @@ from slack_sdk.errors import SlackApiError
 from bot.conversation import NewDm
 from bot.records import Question, Said
 from handlers import replies
+from handlers.i18n import N_, tr
 from handlers.intake import Intake, ask
+from handlers.people import language_for
 from handlers.parse import (deletion_of, edit_of, has_words, is_thread_reply, question_from_help_channel,
                             question_from_mention, question_of, said_of)
 from handlers.services import Services
 
-EMPTY_MENTION_REPLY = ("Hi! Tell me what you need help with, e.g. "
-                       "“@helploop my VPN password expired”, and I'll answer or find the right person.")
+EMPTY_MENTION_REPLY = N_("Hi! Tell me what you need help with, e.g. "
+                         "“@helploop my VPN password expired”, and I'll answer or find the right person.")
 
 
 def register_messages(app: App, services: Services, intake: Intake) -> None:
@@ -53,12 +55,13 @@ class MessageRouter:
         """Ask a question (or, with nothing to answer, say how to ask)."""
         if not has_words(question.text):  # an empty mention, or only emoji
             thread = None if question.is_direct else question.thread_ts or question.message_ts
-            replies.post(self.services.outbox, question.channel_id, EMPTY_MENTION_REPLY, thread)
+            text = tr(language_for(self.services, question.user_id), EMPTY_MENTION_REPLY)
+            replies.post(self.services.outbox, question.channel_id, text, thread)
             return
         if not question.is_direct:  # a private department's answer goes to the DM instead
             question = dataclasses.replace(question, dm_channel=_dm_channel(client, question.user_id,
                                                                              self.dm_channels))
-        ask(self.services.lifecycle, question)
+        ask(self.services, question)
 
     def _said(self, said: Said, event: dict[str, Any], client: WebClient) -> None:
         direct = event.get("channel_type") == "im"

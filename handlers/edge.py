@@ -22,6 +22,9 @@ from slack_sdk.signature import SignatureVerifier
 from bot.inbox import Inbox
 from handlers.action_ids import CallbackId
 from handlers.escalation_blocks import transfer_submission
+from handlers.i18n import tr, view_language
+from handlers.forms import resolve_errors
+from handlers.feedback_forms import acknowledgement, scrub_anonymous
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -155,6 +158,7 @@ class SlackEdge:
         refusal = immediate_errors(payload)
         if refusal is not None:
             return refusal, "form_errors"
+        payload, body = scrub_anonymous(payload, body, mode)  # anonymous feedback: its author is never stored
         try:
             with self.slots.slot():
                 item_id = self.inbox.accept(dedupe_key(payload, body), mode, content_type, body)
@@ -167,7 +171,7 @@ class SlackEdge:
         if item_id is None:
             return None, "duplicate"
         self.inbox.kick(item_id)
-        return None, f"stored #{item_id}"
+        return acknowledgement(payload), f"stored #{item_id}"
 
 
 def kind_of(payload: dict[str, Any]) -> str:
@@ -216,7 +220,10 @@ def immediate_errors(payload: dict[str, Any]) -> dict[str, Any] | None:
         except (AttributeError, TypeError, ValueError):  # not shaped as Slack shapes a submitted modal
             request_id, department = None, None
         if request_id is None or not department:
-            return {"response_action": "errors", "errors": {"department": "Please choose a department."}}
+            return {"response_action": "errors",
+                    "errors": {"department": tr(view_language(view), "Please choose a department.")}}
+    if view.get("callback_id") == CallbackId.RESOLVE:
+        return resolve_errors(view)
     return None
 
 

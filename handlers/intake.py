@@ -1,6 +1,7 @@
 """More ways to ask: a help channel, an emoji on any message, a message shortcut, the slash command."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -10,12 +11,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.lifecycle import Lifecycle
-from bot.outbox import Outbox
 from bot.records import Question
 from handlers import replies
 from handlers.action_ids import CallbackId
+from handlers.i18n import tr
 from handlers.parse import question_from_message
+from handlers.people import language_for
+from handlers.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,9 @@ class Intake:
     reactions: frozenset[str] = frozenset({"sos"})
 
 
-def register_intake(app: App, lifecycle: Lifecycle, intake: Intake, outbox: Outbox) -> None:
+def register_intake(app: App, services: Services, intake: Intake) -> None:
     """Attach the emoji and message-shortcut listeners (help channels are in the message listener)."""
+    outbox = services.outbox
 
     @app.event("reaction_added")
     def on_reaction(event: dict[str, Any], client: WebClient) -> None:
@@ -42,7 +45,7 @@ def register_intake(app: App, lifecycle: Lifecycle, intake: Intake, outbox: Outb
         requester = message.get("user") or event.get("item_user") or event.get("user", "")
         question = question_from_message(item["channel"], message, requester, "emoji")
         if question:
-            ask(lifecycle, question)
+            ask(services, question)
 
     @app.shortcut(str(CallbackId.ASK))
     def on_ask_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
@@ -52,18 +55,24 @@ def register_intake(app: App, lifecycle: Lifecycle, intake: Intake, outbox: Outb
         message = shortcut.get("message") or {}
         question = question_from_message(channel, message, message.get("user") or invoker, "shortcut")
         if question is None:
-            replies.ephemeral(outbox, channel, invoker, "That message has no text I can turn into a request.")
+            replies.ephemeral(outbox, channel, invoker, tr(language_for(services, invoker),
+                                                           "That message has no text I can turn into a request."))
             return
-        ask(lifecycle, question)
+        ask(services, question)
 
 
-def ask(lifecycle: Lifecycle, question: Question) -> None:
-    """Hand a question to the domain (a failure propagates: the inbox tries again, then apologises)."""
-    lifecycle.ask(question)
+def ask(services: Services, question: Question) -> None:
+    """Hand a question to the domain in the asker's language (users.info, cached: a read, so not through the
+    outbox); a failure propagates: the inbox tries again, then apologises."""
+    if question.language is None:
+        language = language_for(services, question.user_id, question.text, remember=not question.anonymous)
+        question = dataclasses.replace(question, language=language)
+    services.lifecycle.ask(question)
 
 
-def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, source: str, trigger_id: str,
-              anonymous: bool = False) -> bool:
+def ask_in_dm(client: WebClient, services: Services, user: str, text: str, source: str, trigger_id: str,
+              anonymous: bool = False, department: str | None = None, urgent: bool = False,
+              language: str | None = None) -> bool:
     """A question without a message of its own (slash command): answered in the DM, where the bot quotes it."""
     try:
         channel = client.conversations_open(users=user)["channel"]["id"]
@@ -72,8 +81,9 @@ def ask_in_dm(client: WebClient, lifecycle: Lifecycle, user: str, text: str, sou
         return False
     # The command's trigger id is unique per invocation, so a reprocessed command makes one request.
     root = "cmd-" + hashlib.sha256(trigger_id.encode()).hexdigest()[:24]
-    ask(lifecycle, Question(channel_id=channel, user_id=user, message_ts=root, thread_ts=None, text=text,
-                            source=source, is_direct=True, quote=True, anonymous=anonymous))
+    ask(services, Question(channel_id=channel, user_id=user, message_ts=root, thread_ts=None, text=text,
+                            source=source, is_direct=True, quote=True, anonymous=anonymous,
+                            department=department, urgent=urgent, language=language))
     return True
 
 

@@ -14,8 +14,12 @@ from handlers import blocks, forms, replies
 from handlers import escalation_blocks as esc
 from handlers.action_ids import ActionId, CallbackId
 from handlers.conversation_listeners import register_messages
+from handlers.feedback_listeners import register_feedback
+from handlers.home_listeners import register_home
+from handlers.i18n import tr
 from handlers.intake import Intake, ask, register_intake
 from handlers.parse import database_id, pick_of, question_of, request_id_of, strings
+from handlers.people import language_for
 from handlers.services import Services
 
 log = logging.getLogger(__name__)
@@ -24,11 +28,13 @@ log = logging.getLogger(__name__)
 def register(app: App, services: Services, intake: Intake) -> None:
     """Attach every listener to the Bolt app."""
     register_messages(app, services, intake)
-    register_intake(app, services.lifecycle, intake, services.outbox)
+    register_intake(app, services, intake)
     _register_buttons(app, services)
     _register_held(app, services)
     _register_resolve(app, services)
     _register_transfer(app, services)
+    register_feedback(app, services)
+    register_home(app, services)
 
 
 def _register_buttons(app: App, services: Services) -> None:
@@ -61,7 +67,8 @@ def _register_held(app: App, services: Services) -> None:
         outcome = services.conversation.add_held(held_id, user) if held_id and user else None
         if outcome is not None and outcome.ok and outcome.request:
             replies.replace(services.outbox, body.get("response_url"),
-                            f"Added to your request #{outcome.request.id}: the team will see it.")
+                            tr(outcome.request.language, "Added to your request #{id}: the team will see it.",
+                               id=outcome.request.id))
 
     @app.action(str(ActionId.NEW_QUESTION))
     def on_new(ack: Ack, body: dict[str, Any]) -> None:
@@ -70,8 +77,9 @@ def _register_held(app: App, services: Services) -> None:
         held = services.conversation.release_held(held_id, user) if held_id and user else None
         if held is None:
             return
-        replies.replace(services.outbox, body.get("response_url"), "OK, I'll take that as a new question.")
-        ask(services.lifecycle, question_of(Said(held.channel_id, held.ts, None, held.user_id, held.text)))
+        replies.replace(services.outbox, body.get("response_url"),
+                        tr(language_for(services, user, held.text), "OK, I'll take that as a new question."))
+        ask(services, question_of(Said(held.channel_id, held.ts, None, held.user_id, held.text)))
 
 
 def _register_resolve(app: App, services: Services) -> None:
@@ -86,7 +94,7 @@ def _register_resolve(app: App, services: Services) -> None:
         outcome = services.lifecycle.may_resolve(request_id, user)
         if not outcome.ok:
             replies.respond(services.outbox, body.get("response_url"),
-                            blocks.refusal_text(outcome.refusal, outcome.request))
+                            blocks.refusal_text(outcome.refusal, outcome.request, user))
             return
         # A modal opens within seconds of the click or not at all, so it is opened here, not queued.
         client.views_open(trigger_id=body["trigger_id"], view=forms.resolve_modal(outcome.request))
@@ -98,10 +106,11 @@ def _register_resolve(app: App, services: Services) -> None:
         user = _user(body)
         if request_id is None or not user:
             return
-        outcome = services.lifecycle.resolve(request_id, user, done, self_help)
+        outcome = services.lifecycle.resolve(request_id, user, done, self_help,
+                                             save_answer=forms.save_as_answer(view))
         if not outcome.ok and outcome.refusal and outcome.request and outcome.request.triage_channel:
             replies.ephemeral(services.outbox, outcome.request.triage_channel, user,
-                              blocks.refusal_text(outcome.refusal, outcome.request))
+                              blocks.refusal_text(outcome.refusal, outcome.request, user))
 
 
 def _register_transfer(app: App, services: Services) -> None:
@@ -115,7 +124,8 @@ def _register_transfer(app: App, services: Services) -> None:
             return
         outcome, departments = transfers.choices(request_id, user)
         if not outcome.ok:
-            replies.respond(outbox, body.get("response_url"), blocks.refusal_text(outcome.refusal, outcome.request))
+            replies.respond(outbox, body.get("response_url"),
+                            blocks.refusal_text(outcome.refusal, outcome.request, user))
             return
         client.views_open(trigger_id=body["trigger_id"], view=esc.transfer_modal(outcome.request, departments))
 
@@ -129,7 +139,7 @@ def _register_transfer(app: App, services: Services) -> None:
         outcome = transfers.transfer(request_id, user, department, note)
         if not outcome.ok and outcome.refusal and outcome.request and outcome.request.triage_channel:
             replies.ephemeral(outbox, outcome.request.triage_channel, user,
-                              blocks.refusal_text(outcome.refusal, outcome.request))
+                              blocks.refusal_text(outcome.refusal, outcome.request, user))
 
 
 def _button(run: Callable[[Any, str], Outcome], services: Services,
@@ -143,7 +153,7 @@ def _button(run: Callable[[Any, str], Outcome], services: Services,
         outcome = run(target, user)
         if not outcome.ok and outcome.refusal:
             replies.respond(services.outbox, body.get("response_url"),
-                            blocks.refusal_text(outcome.refusal, outcome.request))
+                            blocks.refusal_text(outcome.refusal, outcome.request, user))
     return listener
 
 

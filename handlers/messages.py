@@ -6,19 +6,21 @@ from datetime import datetime
 from typing import Any
 
 from bot.messages import Notice, Posted
-from bot.outbox import PERMALINK, LinkTo, SlackWrite
-from bot.records import EscalationStep, HistoryLine, RequestView, Said, Transfer
+from bot.outbox import PERMALINK, LinkTo, SlackWrite, permalink_at
+from bot.records import EscalationStep, HistoryLine, PastCase, RequestView, Said, Spike, Transfer
 from bot.words import Direction, Purpose, Status
-from handlers import blocks
+from handlers import blocks, capture_blocks
 from handlers import escalation_blocks as esc
 from handlers.escape import mrkdwn
+from handlers.feedback_messages import SlackSurveyMessages
+from handlers.i18n import tr
 
 REQUESTER, STAFF = "requester", "staff"  # outbox lanes: each is sent in order, independently
 EDITED_AS = {Posted.ANSWER: Purpose.ANSWER, Posted.CHOICES: Purpose.ANSWER, Posted.TRIAGE: Purpose.TRIAGE,
              Posted.FOLLOWUP: Purpose.FOLLOWUP}
 
 
-class SlackMessages:
+class SlackMessages(SlackSurveyMessages):
     """Renders each domain message; pure (no Web API calls: the dispatcher sends what this returns)."""
 
     def question_quote(self, request: RequestView) -> SlackWrite:
@@ -37,7 +39,7 @@ class SlackMessages:
 
     def escalation_notice(self, request: RequestView, reply_expected_from: datetime | None) -> SlackWrite:
         """Who has the request (and, after hours, when to expect a reply)."""
-        text = blocks.escalation_notice(request, esc.after_hours_note(reply_expected_from))
+        text = blocks.escalation_notice(request, esc.after_hours_note(reply_expected_from, request.language))
         return _post(request.channel_id, text, None, request.reply_thread_ts)
 
     def triage(self, request: RequestView, history: Sequence[HistoryLine]) -> SlackWrite | None:
@@ -45,7 +47,8 @@ class SlackMessages:
         if not request.triage_channel:
             return None
         link = _original(request)
-        text, body = blocks.triage_message(request, PERMALINK if link else None, esc.history_block(history))
+        text, body = blocks.triage_message(request, PERMALINK if link else None,
+                                           esc.history_block(history, request.staff_language))
         return _post(request.triage_channel, text, body, purpose=Purpose.TRIAGE, link=link, lane=STAFF)
 
     def page(self, request: RequestView, step: str, user: str) -> SlackWrite:
@@ -57,7 +60,7 @@ class SlackMessages:
         """The one status line in the triage thread: posted the first time, edited after."""
         if not request.triage_channel:
             return None
-        text, body = esc.escalation_status(steps)
+        text, body = esc.escalation_status(steps, request.staff_language)
         if edit:
             return SlackWrite("chat.update", {"text": text, "blocks": body}, edit_of=Purpose.ESCALATION,
                               lane=STAFF)
@@ -72,7 +75,8 @@ class SlackMessages:
         """The old triage post, edited to say where the request went (buttons gone)."""
         if not transfer.old_triage_channel:
             return None
-        quote = f"*Request #{request.id}* from {blocks.asker(request)}\n> {blocks.short(request.text, 300)}"
+        quote = (tr(request.staff_language, "*Request #{id}* from {asker}", id=request.id, asker=blocks.asker(request))
+                 + f"\n> {blocks.short(request.text, 300)}")
         text, body = esc.transferred_away(request, transfer, quote)
         return SlackWrite("chat.update", {"text": text, "blocks": body}, edit_of=Purpose.TRIAGE, lane=STAFF)
 
@@ -98,7 +102,8 @@ class SlackMessages:
         if notice is Notice.REVIVED:
             if not request.triage_channel:
                 return None
-            text = f":warning: {blocks.asker(request)} reopened request #{request.id}: it is not fixed after all."
+            text = ":warning: " + tr(request.staff_language, "{asker} reopened request #{id}: it is not fixed after all.",
+                                     asker=blocks.asker(request), id=request.id)
             return SlackWrite("chat.postMessage", {"channel": request.triage_channel, "text": text},
                               thread_of=Purpose.TRIAGE, lane=STAFF)
         text = blocks.requester_claimed(request) if notice is Notice.CLAIMED else blocks.requester_resolved(request)
@@ -143,7 +148,8 @@ class SlackMessages:
             author, lane = f"<@{said.user_id}> ({mrkdwn(request.department_name)})", REQUESTER
         else:
             author, lane = blocks.asker(request), STAFF
-        text = blocks.conversation_line(author, said.text) + " _(edited)_"
+        lang = request.language if direction == Direction.TO_REQUESTER else request.staff_language
+        text = blocks.conversation_line(author, said.text) + " _(" + tr(lang, "edited") + ")_"
         return SlackWrite("chat.update", {"text": text}, lane=lane, message_id=message_id)
 
     def relay_deleted(self, request: RequestView, message_id: int, direction: str) -> SlackWrite:
@@ -170,8 +176,8 @@ class SlackMessages:
 
     def moved_to_dm(self, request: RequestView, channel: str, thread_ts: str) -> SlackWrite:
         """In the public thread, without repeating the question: the conversation continues in the DM."""
-        text = (f"This is one for *{mrkdwn(request.department_name)}*, who handle it privately: "
-                "I've sent you a direct message.")
+        text = tr(request.language, "This is one for *{department}*, who handle it privately: "
+                  "I've sent you a direct message.", department=mrkdwn(request.department_name))
         return _post(channel, text, None, thread_ts)
 
     def related_answer(self, request: RequestView, answer: str) -> SlackWrite:
@@ -181,6 +187,20 @@ class SlackMessages:
     def alert(self, channel: str, text: str) -> SlackWrite:
         """An operational problem, for the admins' channel."""
         return _post(channel, f":warning: {text}")
+
+    def past_cases(self, request: RequestView, cases: Sequence[PastCase]) -> SlackWrite | None:
+        """One reply in the triage thread: similar resolved requests, linked to their own triage posts."""
+        if not request.triage_channel or not cases:
+            return None
+        links = [permalink_at(c.triage_channel, c.triage_ts) if c.triage_channel and c.triage_ts else None
+                 for c in cases]
+        text, body = capture_blocks.past_cases_message(cases, links, request.staff_language)
+        return SlackWrite("chat.postMessage", {"channel": request.triage_channel, "text": text, "blocks": body,
+                                               "unfurl_links": False}, thread_of=Purpose.TRIAGE, lane=STAFF)
+
+    def spike(self, channel: str, spike: Spike) -> SlackWrite:
+        """The spike alert, for the admins' channel."""
+        return _post(channel, capture_blocks.spike_text(spike, spike.language))
 
 
 def _original(request: RequestView) -> LinkTo | None:

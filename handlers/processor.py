@@ -10,10 +10,12 @@ from slack_bolt.request import BoltRequest
 
 from bot.inbox import Stored
 from bot.outbox import Outbox, SlackWrite
+from bot.people import choose_language
+from handlers.i18n import N_, tr
 
 log = logging.getLogger(__name__)
-SORRY = ("Sorry, I couldn't take your request just now because of a problem on my side. "
-         "Please send it again in a minute; if it keeps happening, tell the IT team.")
+SORRY = N_("Sorry, I couldn't take your request just now because of a problem on my side. "
+           "Please send it again in a minute; if it keeps happening, tell the IT team.")
 
 
 class ProcessingFailed(Exception):
@@ -23,8 +25,9 @@ class ProcessingFailed(Exception):
 class BoltProcessor:
     """The inbox's Processor: dispatches stored requests to the Bolt listeners."""
 
-    def __init__(self, bolt: App, outbox: Outbox) -> None:
+    def __init__(self, bolt: App, outbox: Outbox, language: str = "en") -> None:
         self.bolt, self.outbox = bolt, outbox
+        self.language = language  # the default; the apology is written in the message's own language if it shows
 
     def process(self, item: Stored) -> None:
         """Run the listeners for one stored request; raise if any of them failed."""
@@ -42,7 +45,8 @@ class BoltProcessor:
         if target is None:
             return
         channel, thread_ts = target
-        args: dict[str, Any] = {"channel": channel, "text": SORRY}
+        text = (_payload(item).get("event") or {}).get("text") or ""
+        args: dict[str, Any] = {"channel": channel, "text": tr(choose_language(None, str(text), self.language), SORRY)}
         if thread_ts:
             args["thread_ts"] = thread_ts
         try:

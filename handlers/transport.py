@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,10 +21,12 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from bot.delivery import DeliveryError, Outgoing, Sent
-from bot.outbox import PERMALINK
+from bot.outbox import PERMALINK, PERMALINK_AT
+from handlers.digest_blocks import UPLOAD
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "helploop_delivery"
+_LINKS_AT = re.compile(re.escape(PERMALINK_AT).replace("%s", "([A-Za-z0-9]+)", 1).replace("%s", r"([0-9.]+)", 1))
 INLINE_RETRY_AFTER = 3  # seconds: a longer Retry-After is honoured by the outbox row instead of a sleep
 LOOKBACK = 200          # messages searched for an earlier try of an ambiguous delivery
 
@@ -58,7 +61,7 @@ class SlackTransport:
         if outgoing.link is not None or _mentions_permalink(args):
             args = _replace(args, PERMALINK, self._permalink(outgoing.link))
         try:
-            return self._send(outgoing, args)
+            return self._send(outgoing, self._links_at(args))
         except SlackApiError as error:
             raise _classified(error) from None
         except (SlackRequestError, OSError, TimeoutError) as error:  # the write may have landed
@@ -73,6 +76,8 @@ class SlackTransport:
             args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"delivery_id": outgoing.id}}
             response = self.client.chat_postMessage(**args)
             return Sent(response["channel"], response["ts"])
+        if method == UPLOAD:
+            return self._upload(outgoing, args)
         if method in ("chat.update", "chat.delete"):
             channel, ts = outgoing.target or (args.pop("channel", None), args.pop("ts", None))
             self.client.api_call(method, json={**args, "channel": channel, "ts": ts})
@@ -89,6 +94,23 @@ class SlackTransport:
             return Sent()
         response = self.client.api_call(method, json=args)  # chat.postEphemeral, views.publish, reactions.add
         return Sent(response.get("channel"), response.get("ts") or response.get("message_ts"))
+
+    def _upload(self, outgoing: Outgoing, args: dict[str, Any]) -> Sent:
+        """Draw the chart now (the row carries its data, not the image) and upload it: files.getUploadURLExternal,
+        POST the bytes, files.completeUploadExternal. The file name carries the delivery id, so a retry after a
+        try that may have landed looks for that name among the channel's files before uploading again."""
+        channel, filename = args["channel"], f"{args['name']}-{outgoing.id}.png"
+        if outgoing.look_first and self._file_shared(channel, filename):
+            log.info("delivery %s had uploaded its file before; not uploading again", outgoing.id)
+            return Sent(channel)
+        from handlers.digest_chart import render_chart  # matplotlib is loaded only by a process that sends a chart
+        self.client.files_upload_v2(channel=channel, filename=filename, content=render_chart(args["chart"]),
+                                    title=args.get("title"), alt_txt=args.get("alt_txt"))
+        return Sent(channel)
+
+    def _file_shared(self, channel: str, filename: str) -> bool:
+        response = self.client.files_list(channel=channel, types="images", count=LOOKBACK)
+        return any(f.get("name") == filename for f in response.get("files") or [])
 
     def _find(self, delivery_id: int, args: dict[str, Any]) -> Sent | None:
         channel = self._channel_id(args["channel"])
@@ -110,6 +132,13 @@ class SlackTransport:
         if channel[:1] in ("U", "W"):
             return self.client.conversations_open(users=channel)["channel"]["id"]
         return channel
+
+    def _links_at(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Each permalink_at(channel, ts) placeholder replaced by that message's permalink."""
+        found = dict.fromkeys(_LINKS_AT.findall(json.dumps(args)))
+        for channel, ts in found:
+            args = _replace(args, PERMALINK_AT % (channel, ts), self._permalink((channel, ts)))
+        return args
 
     def _permalink(self, link: tuple[str, str] | None) -> str:
         if link is None:

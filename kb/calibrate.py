@@ -5,7 +5,8 @@ exact copies of it in its entry, after folding), roughened the way employees typ
 left out, a typo). It should be answered with its own entry. A phrasing asked with its whole entry left out should escalate (weighted by the
 expected share of unknown questions). The pair (min_score, min_margin) answering the most trials at the target
 precision wins; the choice band starts where the right entry is still among the offered choices often enough.
-The sample is bounded, so calibration costs the same for 500 or 100,000 phrasings.
+The sample is bounded (500 trials of each kind; fewer, down to 200, when a trial's cost - which grows with the
+phrasings - would make the calibration dominate a very big KB's load).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ CHOICE_WINDOW = 15.0  # choices: entries within this many points of the best (up
 MAX_CHOICES = 3
 OUT_OF_SCOPE_WEIGHT = 0.4  # unknown questions expected per in-scope question
 NEAR_COPY = 100.0  # rapidfuzz ratio between folded phrasings that counts as the same phrasing (also left out)
-SAMPLE = 500  # trials of each kind: all of a small KB, a bounded sample of a big one
+SAMPLE = 500  # trials of each kind: all of a small KB, a bounded sample of a big one...
+TRIAL_BUDGET = 10_000_000  # ...and fewer (not below MIN_TRIALS) where trials x phrasings exceeds this: a trial
+MIN_TRIALS = 200  # scores every phrasing, so this bounds the calibration's cost on a very big KB (load <= 2 s)
 MIN_SAMPLES = 40  # below this the estimate is noise: keep the defaults
 SCORE_RANGE = (20.0, 90.0)
 MARGIN_RANGE = (0.0, 30.0)
@@ -82,10 +85,36 @@ class Sample:
     in_scope: bool = True  # False: a leave-entry-out trial (the right outcome is to escalate)
 
 
-def near_copies(index: Index, pi: int, folded: list[str]) -> np.ndarray:
+class _Folded(dict[int, str]):
+    """Phrasing number -> folded text, folded on first use (trials touch a few entries of a big KB), and each
+    touched entry's phrasings grouped by folded text (exact copies)."""
+
+    def __init__(self, index: Index) -> None:
+        super().__init__()
+        self.index = index
+        self.copies: dict[int, dict[str, list[int]]] = {}
+
+    def __missing__(self, pi: int) -> str:
+        text = self[pi] = fold(self.index.phrasings[pi].text)
+        return text
+
+    def same_text(self, pi: int) -> list[int]:
+        """The phrasings of pi's entry whose folded text is pi's (pi included)."""
+        ei = self.index.phrasings[pi].entry
+        groups = self.copies.get(ei)
+        if groups is None:
+            groups = self.copies[ei] = {}
+            for j in self.index.entry_phrasings[ei]:
+                groups.setdefault(self[j], []).append(j)
+        return groups[self[pi]]
+
+
+def near_copies(index: Index, pi: int, folded: _Folded) -> np.ndarray:
     """Phrasing pi and the phrasings of its entry that are near-copies of it (ratio >= NEAR_COPY)."""
     if NEAR_COPY > 100:
         return np.array([pi], dtype=np.int64)
+    if NEAR_COPY >= 100:  # only exact copies: a lookup, not a comparison with each of the entry's phrasings
+        return np.array(sorted(folded.same_text(pi)), dtype=np.int64)
     own = index.entry_phrasings[index.phrasings[pi].entry]
     hits = process.extract(folded[pi], [folded[j] for j in own], scorer=fuzz.ratio, score_cutoff=NEAR_COPY,
                            limit=None)
@@ -116,10 +145,16 @@ def _sample(ranked: list[Scored], own: int | None, weight: float) -> Sample:
     return Sample(s1, s1 - s2, own is not None and ranked[0].entry == own, weight, own in offered, own is not None)
 
 
-def collect(index: Index, sample: int = SAMPLE, seed: int = 0) -> list[Sample]:
+def trials(phrasings: int) -> int:
+    """Trials of each kind for a KB of this many phrasings."""
+    return min(SAMPLE, max(MIN_TRIALS, TRIAL_BUDGET // max(1, phrasings)))
+
+
+def collect(index: Index, sample: int | None = None, seed: int = 0) -> list[Sample]:
     """Roughened leave-near-copies-out trials (should answer) and leave-entry-out trials (should escalate)."""
+    sample = trials(len(index.phrasings)) if sample is None else sample
     rng = random.Random(seed)
-    folded = [fold(p.text) for p in index.phrasings]
+    folded = _Folded(index)
     eligible = [pi for pi, p in enumerate(index.phrasings) if len(index.entry_phrasings[p.entry]) >= 2]
     in_scope = rng.sample(eligible, min(sample, len(eligible)))
     out_scope = rng.sample(range(len(index.phrasings)), min(sample, len(index.phrasings)))

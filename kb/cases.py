@@ -10,9 +10,10 @@ from kb.errors import KbError, show_path
 from kb.knowledge import KnowledgeBase
 from kb.loader import _FAILED, _read_yaml
 from kb.matcher import MatchResult
+from kb.schema import LANGUAGE_RE
 
 ESCALATE = "escalate"
-_FIELDS = {"question", "expect", "known_failure"}
+_FIELDS = {"question", "expect", "known_failure", "language"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class Case:
     question: str
     expect: str  # an entry id, or ESCALATE
     known_failure: str | None = None  # why the KB does not pass it yet; reported, not failed
+    language: str | None = None  # the asker's language: the answered entry must have an answer in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,14 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
-        """True when the KB did what the case expects."""
-        return self.got == self.case.expect
+        """True when the KB did what the case expects (and, with a language, can answer in it)."""
+        return self.got == self.case.expect and not self.missing_language
+
+    @property
+    def missing_language(self) -> bool:
+        """The case gives a language and the answered entry has no answer in it."""
+        entry, language = self.result.entry, self.case.language
+        return entry is not None and language is not None and language not in entry.answers
 
     @property
     def counts_as_failure(self) -> bool:
@@ -76,9 +84,12 @@ def _case(i: int, raw: Any, where: str, kb: KnowledgeBase, errors: list[str]) ->
         return None
     for key in raw:
         if key not in _FIELDS:
-            errors.append(f"{where}: unknown field {key!r} (expected question, expect, known_failure)")
+            errors.append(f"{where}: unknown field {key!r} (expected question, expect, known_failure, language)")
     question, expect = raw.get("question"), raw.get("expect")
-    known = raw.get("known_failure")
+    known, language = raw.get("known_failure"), raw.get("language")
+    if language is not None and (not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language)):
+        errors.append(f"{where}: language must be a language code like en, vi or pl")
+        language = None
     if known is not None and (not isinstance(known, str) or not known.strip()):
         errors.append(f"{where}: known_failure must say why, as text")
     if not isinstance(question, str) or not question.strip():
@@ -88,7 +99,8 @@ def _case(i: int, raw: Any, where: str, kb: KnowledgeBase, errors: list[str]) ->
     elif expect.strip() != ESCALATE and expect.strip() not in kb.entries:
         errors.append(f"{where}: expect {expect.strip()!r} is not an entry id of the KB nor {ESCALATE!r}")
     elif isinstance(question, str) and question.strip():
-        return Case(i, question.strip(), expect.strip(), known.strip() if isinstance(known, str) else None)
+        return Case(i, question.strip(), expect.strip(), known.strip() if isinstance(known, str) else None,
+                    language)
     return None
 
 
@@ -109,6 +121,8 @@ def explain(kb: KnowledgeBase, outcome: Outcome) -> str:
         reasons.append(f"{r.best_score:.1f} >= {s.min_score:g}")
     reasons.append(f"lead {r.margin:.1f} {'<' if r.margin < s.min_margin else '>='} {s.min_margin:g}")
     text = f"best {r.best.id} " + ", ".join(reasons)
+    if outcome.missing_language:
+        text += f"; {r.best.id} has no answer in {outcome.case.language!r}"
     expect = outcome.case.expect
     if expect != ESCALATE and expect != r.best.id:
         score = next((c.score for c in r.candidates if c.entry.id == expect), None)

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from kb.calibrate import MAX_CHOICES, MatchSettings, calibrate
-from kb.lang import language
 from kb.matcher import CANDIDATES, Candidate, Index, MatchResult, Scored
-from kb.normalize import fold, surface
+from kb.parts import split_message
 from kb.schema import Department, Entry, MatchingOverride
-
-MAX_PARTS = 6  # a message split into more pieces than this is a paste, not a list of questions
-# Where one question ends and the next begins: sentence ends and line breaks, then "and"-like joiners.
-_SENTENCES = re.compile(r"[?!;\n]+|\.(?:\s|$)+")
-_JOINERS = {
-    "": r"\b(?:and also|and|also|plus|as well as)\b",
-    "pl": r"\b(?:oraz|a także|a takze|i jeszcze|i|plus|a do tego)\b",
-    "vi": r"\b(?:và|va|với lại|voi lai|còn|con nua|ngoài ra|ngoai ra|thêm nữa|them nua|với cả|voi ca)\b",
-}
 
 
 class KnowledgeBase:
@@ -66,7 +55,7 @@ class KnowledgeBase:
         """Best entry for a question, in one of three bands: answer (result.entry), offer choices
         (result.choices) or escalate. A message asking several things gets result.parts (see MatchResult)."""
         whole = self._match_one(question)
-        parts = self._parts(question)
+        parts = self._parts(question, whole)
         if not parts:
             return whole
         return dataclasses.replace(whole, entry=None, score=0.0, choices=[], related=[], parts=parts)
@@ -117,40 +106,6 @@ class KnowledgeBase:
 
     # -- several questions in one message ---------------------------------------------------
 
-    def _parts(self, text: str) -> list[MatchResult]:
-        """Results for the message's questions when it asks two or more things the KB answers with
-        different entries; [] for a single question (then the whole message is matched as one).
-
-        Rule: split at sentence ends, line breaks and joiners ("and", "oraz", "và"...); merge neighbouring
-        pieces that match the same entry; pieces below the choice band (greetings, thanks) are dropped. It is a
-        multi-question message when two pieces are answered outright with different entries, or when three
-        pieces reach the choice band with different best entries and one of them is answered outright.
-        """
-        pieces = split_questions(text)
-        if len(pieces) < 2 or len(pieces) > MAX_PARTS:
-            return []
-        results = [self._match_one(p) for p in pieces]
-        merged: list[MatchResult] = []
-        for piece, r in zip(pieces, results, strict=True):
-            if r.best is None or r.best_score < self.settings.min_choice_score:
-                continue  # not a question the KB knows anything about: context, greeting, thanks
-            if merged and merged[-1].best is not None and merged[-1].best.id == r.best.id:
-                merged[-1] = self._match_one(f"{merged[-1].text} {piece}")
-                continue
-            merged.append(r)
-        known = {r.best.id for r in merged if r.best is not None}  # every kept piece is at least in the choice band
-        confident = {r.entry.id for r in merged if r.entry is not None}
-        return merged if len(confident) >= 2 or (len(known) >= 3 and confident) else []
-
-
-def split_questions(text: str) -> list[str]:
-    """The message cut at sentence ends, line breaks and joiners; pieces without a letter are dropped."""
-    lang = language(surface(text[:2000]))
-    joiner = re.compile(_JOINERS.get(lang, _JOINERS[""]) + (("|" + _JOINERS[""]) if lang else ""), re.IGNORECASE)
-    out = []
-    for sentence in _SENTENCES.split(text[:2000]):
-        for piece in joiner.split(sentence):
-            piece = piece.strip(" ,:-–—\t")
-            if any(ch.isalnum() for ch in piece) and fold(piece):
-                out.append(piece)
-    return out
+    def _parts(self, text: str, whole: MatchResult) -> list[MatchResult]:
+        """Results for the message's questions when it asks several things (kb/parts.py); [] for one question."""
+        return split_message(text, self._match_one, self.settings.min_choice_score, whole)

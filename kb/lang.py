@@ -23,6 +23,7 @@ _VI_WORDS = frozenset("khong duoc cua toi minh bi roi nhu nao voi gi sao lam muo
                       "chi bao cai nay khi thi ma co cong ty xin phep lai mat may".split())
 _PL_WORDS = frozenset("jak nie sie czy mam jest mnie mi gdzie prosze moge mozna co juz bo ze dla tak przez od moj moja "
                       "moje mojego jaki jaka jakie ktory zeby zrobic trzeba dziala chce".split())
+_TELLING = _VI_WORDS | _PL_WORDS
 
 
 def language(surface: str) -> str:
@@ -142,8 +143,11 @@ def language_of(folded: list[str], accented: list[str]) -> str:
             return "vi"
         if letters & _PL_LETTERS:
             return "pl"
-    vi = sum(1 for w in folded if w in _VI_WORDS)
-    pl = sum(1 for w in folded if w in _PL_WORDS)
+    telling = [w for w in folded if w in _TELLING]  # usually none: the counts below are rarely needed
+    if len(telling) < 2:
+        return ""
+    vi = sum(1 for w in telling if w in _VI_WORDS)
+    pl = sum(1 for w in telling if w in _PL_WORDS)
     if max(vi, pl) >= 2:
         return "vi" if vi > pl else "pl"
     return ""

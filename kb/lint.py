@@ -7,6 +7,8 @@ import random
 from dataclasses import dataclass
 
 from kb.knowledge import KnowledgeBase
+from kb.lang import language
+from kb.schema import Entry
 from kb.normalize import fold
 
 # Checking every phrasing costs one leave-one-out match each (about a minute at 50,000 phrasings); a KB
@@ -105,6 +107,25 @@ def report(kb: KnowledgeBase, check_all: bool = False) -> Report:
         worst[f.entry] = max(worst.get(f.entry, 0.0), f.severity)
     findings.sort(key=lambda f: (-worst[f.entry], f.entry, -f.severity))
     return Report(findings, checked, len(kb.index.phrasings))
+
+
+def answer_languages(entry: Entry) -> set[str]:
+    """The languages an entry answers in: its per-language answers, else the language its one answer is
+    written in (vi or pl by their letters and words, otherwise taken as en)."""
+    return set(entry.answers) or {language(entry.answer.casefold()) or "en"}
+
+
+def missing_languages(kb: KnowledgeBase, show_all: bool = False) -> list[str]:
+    """Entries without an answer in a language that other entries of the KB answer in (one line each)."""
+    answered = {entry.id: answer_languages(entry) for entry in kb.entries.values()}
+    languages = sorted(set().union(*answered.values())) if answered else []
+    lines = [f"entry {entry.id} ({entry.source}): no answer in {', '.join(missing)} (other entries have one; "
+             f"it answers in its first language)"
+             for entry in kb.entries.values() if (missing := [c for c in languages if c not in answered[entry.id]])]
+    if len(lines) > SHOWN and not show_all:
+        lines = lines[:SHOWN] + [f"... and {len(lines) - SHOWN} more entries missing a language "
+                                 "(kb check --all shows every one)"]
+    return lines
 
 
 def render(rep: Report, load_warnings: list[str], show_all: bool = False) -> list[str]:

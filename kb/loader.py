@@ -12,14 +12,20 @@ from pydantic import ValidationError
 
 from kb.errors import KbError, show_path, translate
 from kb.knowledge import KnowledgeBase
-from kb.schema import Department, Entry, MatchingOverride
+from kb.schema import Department, Digest, Entry, Feedback, MatchingOverride
 from kb.schedule import unknown_keys
+from kb.standards import STANDARD_KEYS
 
 DEPARTMENTS_FILE = "departments.yaml"
 CASES_FILE = "cases.yaml"  # KB regression cases (question -> expected entry), not entries
-_ENTRY_FIELDS = set(Entry.model_fields) - {"source"}
+_ENTRY_FIELDS = set(Entry.model_fields) - {"source", "answers"}  # answers: from `answer: {en: …}`
 _DEPARTMENT_FIELDS = set(Department.model_fields)
 _ROTATION_FIELDS = {"members", "handoff", "timezone", "start", "period_days"}
+_FEEDBACK_FIELDS = set(Feedback.model_fields)
+_DIGEST_FIELDS = set(Digest.model_fields)
+# A department's nested blocks whose unknown keys are reported (the on-call ones by kb.schedule.unknown_keys).
+_BLOCK_FIELDS = {"rotation": _ROTATION_FIELDS, "standards": STANDARD_KEYS, "feedback": _FEEDBACK_FIELDS,
+                 "digest": _DIGEST_FIELDS}
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -128,8 +134,9 @@ def _department_list(
             errors.append(f"{label}: must be a mapping, got {type(raw).__name__}")
             continue
         _unknown(label, raw, _DEPARTMENT_FIELDS, errors)
-        if isinstance(raw.get("rotation"), dict):
-            _unknown(f"{label}: rotation", raw["rotation"], _ROTATION_FIELDS, errors)
+        for block, known in _BLOCK_FIELDS.items():
+            if isinstance(raw.get(block), dict):
+                _unknown(f"{label}: {block}", raw[block], known, errors)
         errors.extend(unknown_field(f"{label}: {where}", key, known) for where, key, known in unknown_keys(raw))
         try:
             dep = Department.model_validate(raw)

@@ -140,18 +140,26 @@ def _deletion_variants(vocab: list[str]) -> dict[str, str | tuple[str, ...]]:
     return deletes
 
 
-def _best_per_row(rows: list[np.ndarray], vals: list[np.ndarray], extra: list[np.ndarray], size: int):  # type: ignore[no-untyped-def]
+def _best_per_row(rows: list[np.ndarray], vals: list[np.ndarray], extra: list[np.ndarray]):  # type: ignore[no-untyped-def]
     """Merge one query word's matches (best first): each row keeps its first (best) match only."""
-    seen = np.zeros(size, dtype=bool)
-    out_r, out_v, out_e = [], [], []
-    for r, v, e in zip(rows, vals, extra, strict=True):
-        new = ~seen[r]
-        r = r[new]
-        seen[r] = True
-        out_r.append(r)
-        out_v.append(v[new])
-        out_e.append(e[new])
-    return np.concatenate(out_r), np.concatenate(out_v), np.concatenate(out_e)
+    r = np.concatenate(rows)
+    _, first = np.unique(r, return_index=True)  # first occurrence of each row (a stable sort)
+    return r[first], np.concatenate(vals)[first], np.concatenate(extra)[first]
+
+
+def _accumulate(rows: np.ndarray, qv: np.ndarray, pv: np.ndarray, size: int):  # type: ignore[no-untyped-def]
+    """Per distinct row with a non-zero qv sum: (rows, qv sums, pv sums). Few rows (a question touches few of
+    a big KB's phrasings): summed over the touched rows only; many: over all of them."""
+    if len(rows) * 4 < size:
+        touched, inv = np.unique(rows, return_inverse=True)
+        q_acc = np.bincount(inv, weights=qv, minlength=len(touched))
+        p_acc = np.bincount(inv, weights=pv, minlength=len(touched))
+        live = q_acc != 0
+        return touched[live], q_acc[live], p_acc[live]
+    q_acc = np.bincount(rows, weights=qv, minlength=size)
+    p_acc = np.bincount(rows, weights=pv, minlength=size)
+    cand = np.flatnonzero(q_acc)
+    return cand, q_acc[cand], p_acc[cand]
 
 
 def _csc(keys: np.ndarray, rows: np.ndarray, vals: np.ndarray | None, n_keys: int):  # type: ignore[no-untyped-def]
@@ -200,6 +208,7 @@ class Index:
         acc_rows = np.repeat(np.arange(P, dtype=np.int64), [len(a) for a in phrasing_accents])
         self.accent_id = acc_ids
         self.a_indptr, self.a_rows, _ = _csc(np.array(acc_keys, dtype=np.int64), acc_rows, None, len(acc_ids))
+        del phrasing_terms, phrasing_accents, entry_terms, acc_keys, acc_rows  # the load's peak memory is what counts
 
         # Entry centroids (idf x number of the entry's phrasings using the term, unit length), by term.
         kw_pairs = [(ei, self.term_id[t]) for ei, kws in enumerate(self.entry_keywords) for t in kws]
@@ -217,11 +226,14 @@ class Index:
         for ei, kws in enumerate(self.entry_keywords):
             for t in sorted(kws):
                 self.keyword_entries.setdefault(self.term_id[t], []).append(ei)
+        del rows, flat, c_key, c_count, c_entry, c_term, c_vals
         self.ngrams = NgramIndex(folded_texts)
+        del folded_texts
         # Entries' phrasings are contiguous: entry ei owns rows [starts[ei], ends[ei]).
         counts_per_entry = np.bincount(self.entry_of, minlength=n) if P else np.zeros(n, dtype=np.int64)
         self.ends = np.cumsum(counts_per_entry).astype(np.int64)
         self.starts = self.ends - counts_per_entry
+        self._owners = np.flatnonzero(counts_per_entry)  # entries with at least one phrasing
         self.common_cap = max(COMMON_MIN, int(COMMON_SHARE * P))
 
         self._build_lemmas(pl_words)
@@ -425,14 +437,11 @@ class Index:
             if len(parts_r) == 1:
                 r, sv, iv = parts_r[0], parts_s[0], parts_i[0]
             else:
-                r, sv, iv = _best_per_row(parts_r, parts_s, parts_i, P)
+                r, sv, iv = _best_per_row(parts_r, parts_s, parts_i)
             rows_l.append(r)
             qv_l.append(tok.weight * sv)
             pv_l.append(iv * sv)
-        rows = np.concatenate(rows_l)
-        q_acc = np.bincount(rows, weights=np.concatenate(qv_l), minlength=P)
-        p_acc = np.bincount(rows, weights=np.concatenate(pv_l), minlength=P)
-        cand = np.flatnonzero(q_acc)
+        cand, q_acc, p_acc = _accumulate(np.concatenate(rows_l), np.concatenate(qv_l), np.concatenate(pv_l), P)
         for tok in common:
             best_s = np.zeros(len(cand))
             best_i = np.zeros(len(cand))
@@ -444,12 +453,13 @@ class Index:
                 better = sv > best_s
                 best_s[better] = sv[better]
                 best_i[better] = self.idf[term] * sv[better]
-            q_acc[cand] += tok.weight * best_s
-            p_acc[cand] += best_i
+            q_acc += tok.weight * best_s
+            p_acc += best_i
         out = np.zeros(P)
-        cand = cand[q_acc[cand] > MIN_QUERY_COVER * total]
-        q_cov = np.minimum(1.0, q_acc[cand] / total)
-        p_cov = np.minimum(1.0, p_acc[cand] / self.p_weight[cand])
+        keep = q_acc > MIN_QUERY_COVER * total
+        cand, q_acc, p_acc = cand[keep], q_acc[keep], p_acc[keep]
+        q_cov = np.minimum(1.0, q_acc / total)
+        p_cov = np.minimum(1.0, p_acc / self.p_weight[cand])
         out[cand] = 100.0 * np.exp(QUERY_SIDE * np.log(q_cov) + (1 - QUERY_SIDE) * np.log(np.maximum(p_cov, 1e-12)))
         return out, cand
 
@@ -470,24 +480,24 @@ class Index:
         recomputes that entry's centroid without those phrasings (leave-one-out)."""
         n = len(self.entries)
         norm = math.sqrt(sum(tok.weight * tok.weight for tok in q.tokens)) or 1.0
-        rows_l, vals_l = [], []
+        dot = np.zeros(n)
+        best = np.empty(n)
         for tok in q.tokens:
-            parts_r, parts_v = [], []
-            for term, sim in tok.matches:
+            if not tok.matches:
+                continue
+            if len(tok.matches) == 1:
+                term, sim = tok.matches[0]
                 t = self.term_id[term]
                 lo, hi = self.c_indptr[t], self.c_indptr[t + 1]
-                parts_r.append(self.c_rows[lo:hi])
-                parts_v.append(self.c_vals[lo:hi] * sim)
-            if not parts_r:
+                dot[self.c_rows[lo:hi]] += self.c_vals[lo:hi] * sim * tok.weight
                 continue
-            if len(parts_r) == 1:
-                r, v = parts_r[0], parts_v[0]
-            else:
-                r, v, _ = _best_per_row(parts_r, parts_v, parts_v, n)
-            rows_l.append(r)
-            vals_l.append(v * tok.weight)
-        cos = np.bincount(np.concatenate(rows_l), weights=np.concatenate(vals_l), minlength=n) / norm if rows_l \
-            else np.zeros(n)
+            best.fill(0.0)
+            for term, sim in reversed(tok.matches):  # the first (best) match of an entry is written last
+                t = self.term_id[term]
+                lo, hi = self.c_indptr[t], self.c_indptr[t + 1]
+                best[self.c_rows[lo:hi]] = self.c_vals[lo:hi] * sim
+            dot += best * tok.weight
+        cos = dot / norm
         if adjust is not None:
             ei, drop = adjust
             cos[ei] = self._centroid_without(q, ei, drop) / norm
@@ -508,9 +518,12 @@ class Index:
         return dot / vnorm
 
     def _entry_max(self, per_row: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Per entry: the maximum over its phrasings among `rows` (0 for an entry without one)."""
+        """Per entry: the maximum over its phrasings (0 for an entry without one); per_row is 0 outside `rows`."""
         out = np.zeros(len(self.entries))
-        np.maximum.at(out, self.entry_of[rows], per_row[rows])
+        if len(rows) * 8 < len(per_row):  # few rows touched: cheaper than a pass over every phrasing
+            np.maximum.at(out, self.entry_of[rows], per_row[rows])
+        elif len(self._owners):
+            out[self._owners] = np.maximum(0.0, np.maximum.reduceat(per_row, self.starts[self._owners]))
         return out
 
     def _keyword_hits(self, q: Query) -> list[int]:

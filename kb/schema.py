@@ -9,10 +9,13 @@ from typing import Annotated, Any
 from pydantic import (AfterValidator, AliasChoices, AliasPath, BaseModel, ConfigDict, Field, PrivateAttr,
                       model_validator)
 
+from kb.lang import language as written_in
 from kb.schedule import (ClockTime, Escalation, Every, Handoff, Layer, OnCall, Text, Weekday, WorkingHours,
                          Zone, schedule_problems)
+from kb.standards import Standards
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}")  # ISO 639 codes: en, vi, pl
 
 
 class _Model(BaseModel):
@@ -30,16 +33,45 @@ def _check_id(value: str) -> str:
 Id = Annotated[str, AfterValidator(_check_id)]
 
 
+def _check_language(value: str) -> str:
+    if not LANGUAGE_RE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a language code like en, vi or pl")
+    return value
+
+
 class Entry(_Model):
     """One KB answer and the phrasings employees use to ask for it."""
 
     id: Id
     department: Text
     questions: list[Text] = Field(min_length=1)
-    answer: Text
+    answer: Text  # the first answer given: what a requester in a language without its own answer gets
+    answers: dict[str, Text] = Field(default_factory=dict)  # per language, from `answer: {en: …, vi: …, pl: …}`
     keywords: list[Text] = Field(default_factory=list)
     related: list[Id] = Field(default_factory=list, max_length=3)  # entry ids offered as buttons under the answer
     source: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _answer_per_language(cls, data: Any) -> Any:
+        # `answer:` is one text (any language) or a mapping language -> text; both stay valid.
+        if not isinstance(data, dict) or not isinstance(data.get("answer"), dict):
+            return data
+        answers = data["answer"]
+        if not answers:
+            raise ValueError("answer: give at least one language, e.g. {en: ...}")
+        for code in answers:
+            if not isinstance(code, str) or not LANGUAGE_RE.fullmatch(code):
+                raise ValueError(f"answer: {code!r} is not a language code like en, vi or pl")
+        return {**data, "answer": next(iter(answers.values())), "answers": answers}
+
+    def answer_for(self, language: str | None) -> str:
+        """The answer in `language` when the entry has one, else its first answer."""
+        return self.answers.get(language or "", self.answer)
+
+    def question_for(self, language: str | None) -> str:
+        """The first phrasing written in `language` (a button's title), else the first phrasing."""
+        return next((q for q in self.questions if (written_in(q.casefold()) or "en") == language), self.questions[0])
 
 
 class Rotation(_Model):
@@ -52,6 +84,25 @@ class Rotation(_Model):
     start: dt.date
     period_days: int = Field(default=7, ge=1)
 
+
+
+class Feedback(_Model):
+    """Asking employees what they think (departments.yaml `feedback:`); every figure optional."""
+
+    sample_rate: float = Field(default=1.0, ge=0, le=1)  # share of confirmed fixes asked for a 1-5 rating
+    cooldown_days: float = Field(default=0, ge=0)  # someone asked for a rating is not asked again this long
+    recheck_days: float | None = Field(default=None, gt=0)  # "Is it still fixed?" this long after a confirmed fix
+    pulse_days: int | None = Field(default=None, ge=1)  # every this many days, ask recent requesters overall
+    pulse_sample: int = Field(default=5, ge=1)  # how many recent requesters a pulse asks
+    pulse_lookback_days: int = Field(default=30, ge=1)  # "recent": asked something this many days back
+
+
+class Digest(_Model):
+    """The weekly digest in the triage channel (departments.yaml `digest:`): when, in the department's zone."""
+
+    weekday: Weekday = 0  # Monday
+    time: ClockTime = dt.time(9, 0)  # local wall-clock time, in the working hours' (else the on-call) zone
+    min_ratings: int = Field(default=3, ge=1)  # staff are thanked by name only with at least this many ratings
 
 
 class Department(_Model):
@@ -72,6 +123,11 @@ class Department(_Model):
     private: bool = False  # HR, ethics: questions never shown in public channels; the conversation moves to DM
     claim_on_reply: bool = True  # a staff reply in the triage thread claims an unclaimed request
     reopen_days: int = Field(default=7, ge=0)  # a closed request can be reopened by its requester this long
+    standards: Standards = Standards()  # service targets the report holds figures against
+    answer_expiry_days: float = Field(default=7, gt=0)  # a KB answer nobody clicks closes as unconfirmed self-service
+    language: Annotated[str, AfterValidator(_check_language)] = "en"  # of staff-facing posts: triage, pages
+    feedback: Feedback = Feedback()  # ratings after a fix, re-check, pulse survey
+    digest: Digest | None = None  # the weekly digest in the triage channel; off when absent
     _schedule: OnCall = PrivateAttr()
 
     @model_validator(mode="after")

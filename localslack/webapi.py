@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+UPLOAD = "upload"  # the POST of a file's bytes to the URL files.getUploadURLExternal handed out (no token)
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.delete", "response_url")
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks")
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -25,6 +26,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "views.update": ("view",), "reactions.add": ("channel", "timestamp", "name"),
     "conversations.replies": ("channel", "ts"), "chat.delete": ("channel", "ts"),
     "views.publish": ("user_id", "view"),
+    "files.getUploadURLExternal": ("filename", "length"), "files.completeUploadExternal": ("files",),
 }
 # Web API method -> LocalSlack handler (each takes the method name and the decoded arguments).
 _ROUTES = {
@@ -32,6 +34,8 @@ _ROUTES = {
     "views.open": "_view", "views.update": "_view", "views.publish": "_publish", "users.info": "_user",
     "conversations.open": "_open", "conversations.history": "_history", "conversations.replies": "_history",
     "chat.getPermalink": "_permalink", "auth.test": "_auth", "reactions.add": "_ok", "response_url": "_ok",
+    "files.getUploadURLExternal": "_upload_url", "files.completeUploadExternal": "_complete_upload",
+    "files.list": "_files_list", UPLOAD: "_upload_bytes",
 }
 
 
@@ -114,6 +118,7 @@ class LocalSlack:
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._homes: dict[str, dict[str, Any]] = {}
+        self._files: dict[str, dict[str, Any]] = {}  # file id -> the file, its bytes under "content"
         self._hooks: dict[str, str] = {}
         self._delays: dict[str | None, float] = {}
         self._gates: dict[str, Gate] = {}
@@ -173,7 +178,8 @@ class LocalSlack:
 
     def add_user(self, user_id: str, real_name: str | None = None, tz: str = "Europe/Warsaw",
                  **extra: Any) -> None:
-        """Register a user for users.info (`tz` must be a valid IANA zone)."""
+        """Register a user for users.info (`tz` must be a valid IANA zone; e.g. locale="vi-VN" is returned
+        only when asked for with include_locale, as Slack does)."""
         ZoneInfo(tz)
         name = real_name or user_id
         self.users[user_id] = {"id": user_id, "real_name": name, "tz": tz, **extra}
@@ -191,6 +197,12 @@ class LocalSlack:
         """The App Home view last published for `user_id` (views.publish), or None."""
         with self._cond:
             return self._homes.get(user_id)
+
+    def files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files uploaded and shared (to `channel`, if given), oldest first; each holds its bytes as "content"."""
+        with self._cond:
+            return [dict(f) for f in self._files.values()
+                    if f["channels"] and (channel is None or channel in f["channels"])]
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Recorded calls (in completion order), optionally only one method."""
@@ -280,7 +292,7 @@ class LocalSlack:
         return str(self.users.get(channel, {}).get("dm") or "D" + channel)
 
     def _respond(self, method: str, a: dict[str, Any], token: str | None) -> dict[str, Any]:
-        if method != "response_url" and not token:
+        if method not in ("response_url", UPLOAD) and not token:
             return {"ok": False, "error": "not_authed"}
         missing = [k for k in _REQUIRED.get(method, ()) if not a.get(k)]
         if missing:
@@ -303,11 +315,12 @@ class LocalSlack:
         if u is None:
             return {"ok": False, "error": "user_not_found"}
         offset = datetime.now(ZoneInfo(u["tz"])).utcoffset()
+        shown = u if _truthy(a.get("include_locale")) else {k: v for k, v in u.items() if k != "locale"}
         return {"ok": True, "user": {"team_id": self.team_id, "name": u["real_name"].lower().replace(" ", "."),
                                      "deleted": False, "is_bot": False, "tz_label": u["tz"],
                                      "tz_offset": int(offset.total_seconds()) if offset else 0,
                                      "profile": {"real_name": u["real_name"], "display_name": u["real_name"]},
-                                     **u}}
+                                     **shown}}
 
     def _open(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
         users = [u for u in str(a.get("users", "")).split(",") if u]
@@ -377,6 +390,43 @@ class LocalSlack:
         self._messages[(channel, msg["ts"])] = msg
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
+    def _upload_url(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F0HL{next(self._ids):06d}"
+        self._files[file_id] = {"id": file_id, "name": str(a["filename"]), "title": str(a["filename"]),
+                                "length": int(a["length"]), "alt_txt": a.get("alt_txt"), "content": None,
+                                "channels": [], "user": self.bot_user_id}
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}upload/{file_id}"}
+
+    def _upload_bytes(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        stored = self._files.get(str(a["file_id"]))
+        if stored is None:
+            return {"ok": False, "error": "not_found"}
+        stored["content"] = a["content"]
+        return {"ok": True}
+
+    def _complete_upload(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        try:
+            wanted = json.loads(a["files"]) if isinstance(a["files"], str) else a["files"]
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        found = [(self._files.get(str(w.get("id"))), w) for w in wanted]
+        if not found or any(f is None or f["content"] is None for f, _ in found):
+            return {"ok": False, "error": "file_not_found"}  # never asked for, or its bytes never arrived
+        channel = a.get("channel_id") or a.get("channels")
+        for stored, w in found:
+            stored.update(title=w.get("title") or stored["name"], created=int(time.time()),
+                          mimetype="image/png" if stored["name"].endswith(".png") else "application/octet-stream")
+            if channel:
+                stored["channels"].append(self._channel(str(channel)))
+        return {"ok": True, "files": [_public(f) for f, _ in found]}
+
+    def _files_list(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
+        channel, images = a.get("channel"), a.get("types") == "images"
+        shown = [_public(f) for f in reversed(self._files.values()) if f["channels"]
+                 and (not channel or channel in f["channels"]) and (not images or f["mimetype"].startswith("image/"))]
+        count = int(a.get("count") or 100)
+        return {"ok": True, "files": shown[:count], "paging": {"count": count, "total": len(shown), "page": 1}}
+
     def _delete(self, method: str, a: dict[str, Any]) -> dict[str, Any]:
         key = (self._channel(str(a["channel"])), str(a["ts"]))
         if self._messages.pop(key, None) is None:
@@ -416,6 +466,11 @@ class LocalSlack:
         if c.method == "chat.postEphemeral":
             where += f" (only @{a.get('user')} sees)"
         return where + (" (thread)" if a.get("thread_ts") else "")
+
+
+def _public(stored: dict[str, Any]) -> dict[str, Any]:
+    """A file as the Web API describes it (without its bytes)."""
+    return {k: v for k, v in stored.items() if k != "content"} | {"size": len(stored["content"] or b"")}
 
 
 def _pop(queues: dict[str, list[Any]], method: str) -> Any:
@@ -492,6 +547,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         parts = urlsplit(self.path)
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if parts.path.startswith("/upload/"):  # a file's bytes, as they are (not a form)
+            return self._send(*self.slack._handle(UPLOAD, {"file_id": parts.path[8:], "content": raw}, None))
         args: dict[str, Any] = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         ctype = self.headers.get("Content-Type", "")
         try:

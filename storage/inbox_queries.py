@@ -1,26 +1,44 @@
 """Inbox queries: store what Slack sent before acknowledging it, claim it for processing, close it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import InboxItem, InboxState
 
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
-def add_inbox_item(session: Session, *, key: str, mode: str, content_type: str | None, body: str,
-                   now: datetime) -> int | None:
-    """Store one Slack request; None when one with the same key (a Slack retry) is already stored."""
-    item = InboxItem(key=key, mode=mode, content_type=content_type, body=body, state=InboxState.PENDING,
-                     attempts=0, due_at=now, received_at=now)
-    try:
-        with session.begin_nested():
-            session.add(item)
-    except IntegrityError:
-        return None
-    return item.id
+
+@dataclass(frozen=True)
+class NewInboxItem:
+    """A Slack request to store, as it arrived."""
+
+    key: str                   # the dedupe key: a retry of the same event or click has the same one
+    mode: str                  # "http" or "socket_mode"
+    content_type: str | None
+    body: str
+
+
+def add_inbox_items(session: Session, items: Sequence[NewInboxItem], now: datetime) -> list[int | None]:
+    """Store Slack requests in one statement; for each, its id, or None when its key is already stored.
+
+    INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, key: no savepoint and no ORM unit of work
+    (most of the CPU an ack spent here), one round trip for a whole group commit (bench/README.md,
+    "Load"). A key repeated within `items` (a retry racing its original) is stored once.
+    """
+    connection = session.connection()
+    table = InboxItem.__table__
+    statement = (_INSERT[connection.dialect.name](table).on_conflict_do_nothing(index_elements=[table.c.key])
+                 .returning(table.c.id, table.c.key))
+    rows = [{"key": item.key, "mode": item.mode, "content_type": item.content_type, "body": item.body,
+             "state": InboxState.PENDING, "attempts": 0, "due_at": now, "received_at": now} for item in items]
+    stored = {key: item_id for item_id, key in connection.execute(statement, rows)}
+    return [stored.pop(item.key, None) for item in items]
 
 
 def due_inbox_ids(session: Session, now: datetime, limit: int) -> list[int]:
@@ -49,6 +67,18 @@ def claim_inbox_items(session: Session, now: datetime, lease: timedelta, limit: 
     )
     return list(session.scalars(select(InboxItem).where(InboxItem.id.in_(ids)).order_by(InboxItem.id)
                                 .execution_options(populate_existing=True)))
+
+
+def claim_inbox_item(session: Session, item_id: int, now: datetime, lease: timedelta) -> Row | None:
+    """Take one item for this worker if nobody has it: a single UPDATE ... RETURNING (id, mode,
+    content_type, body); None when another worker holds it, or it is finished or not due."""
+    claimable = or_(InboxItem.state == InboxState.PENDING,
+                    (InboxItem.state == InboxState.PROCESSING) & (InboxItem.lease_until < now))
+    return session.connection().execute(
+        update(InboxItem.__table__).where(InboxItem.id == item_id, claimable, InboxItem.due_at <= now)
+        .values(state=InboxState.PROCESSING, lease_until=now + lease, attempts=InboxItem.attempts + 1)
+        .returning(InboxItem.id, InboxItem.mode, InboxItem.content_type, InboxItem.body)
+    ).first()
 
 
 def finish_inbox_item(session: Session, item_id: int, state: InboxState, now: datetime,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -30,7 +30,9 @@ class Request(Base):
     """One employee request: one Slack message (or thread) asking for help."""
 
     __tablename__ = "requests"
-    __table_args__ = (UniqueConstraint("channel_id", "root_ts", name="uq_requests_channel_root"),)
+    __table_args__ = (UniqueConstraint("channel_id", "root_ts", name="uq_requests_channel_root"),
+                      Index("ix_requests_department_created", "department_id", "created_at"),  # reports
+                      Index("ix_requests_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel_id: Mapped[str] = mapped_column(String(32))
@@ -71,6 +73,8 @@ class Request(Base):
     self_help_note: Mapped[str | None] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # texts removed (retention)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # "blocking my work"
+    language: Mapped[str | None] = mapped_column(String(8))  # the requester's language ("en", "vi", "pl")
 
 
 class AuditEvent(Base):
@@ -88,14 +92,46 @@ class AuditEvent(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+
+class RequestFacts(Base):
+    """What a request's audit trail says, kept up to date with it (storage.fact_queries); epoch seconds."""
+
+    __tablename__ = "request_facts"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    created_s: Mapped[int | None] = mapped_column(BigInteger)
+    escalated_s: Mapped[int | None] = mapped_column(BigInteger)    # first escalation to staff
+    claimed_s: Mapped[int | None] = mapped_column(BigInteger)      # first claim
+    human_s: Mapped[int | None] = mapped_column(BigInteger)        # first staff reply to the requester, or resolve
+    resolved_s: Mapped[int | None] = mapped_column(BigInteger)     # last resolve
+    work_from_s: Mapped[int | None] = mapped_column(BigInteger)    # start of the work interval still open
+    resolves: Mapped[int] = mapped_column(Integer, default=0)
+    offers: Mapped[int] = mapped_column(Integer, default=0)        # KB answers shown (first answer, picked)
+    rejections: Mapped[int] = mapped_column(Integer, default=0)    # "I still need help" after an answer
+    staff_replies: Mapped[int] = mapped_column(Integer, default=0)
+    handling_s: Mapped[int] = mapped_column(BigInteger, default=0)  # wall seconds of the closed work intervals
+
+
+class RequestWork(Base):
+    """One closed work interval of a request (claim -> resolve, unclaim or transfer), epoch seconds."""
+
+    __tablename__ = "request_work"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    started_s: Mapped[int] = mapped_column(BigInteger)
+    ended_s: Mapped[int] = mapped_column(BigInteger)
+
 class Timer(Base):
     """A due action (follow-up, expiry); the scheduler only ticks and runs what is due."""
 
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_state_due", "state", "due_at"),)
+    __table_args__ = (Index("ix_timers_state_due", "state", "due_at"),
+                      UniqueConstraint("kind", "subject", "due_at", name="uq_timers_subject_due"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)  # None: not a request's
+    subject: Mapped[str | None] = mapped_column(String(64))  # what a timer of no request is about (a department)
     kind: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default=TimerState.PENDING)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -221,3 +257,62 @@ class AnonymousRequester(Base):
 
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32))
+
+
+class PersonRecord(Base):
+    """A Slack user as users.info last described them: the people directory's cache (refetched when old)."""
+
+    __tablename__ = "people"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))  # display name, else real name
+    locale: Mapped[str | None] = mapped_column(String(16))  # e.g. "vi-VN"; None: Slack did not say
+    tz: Mapped[str | None] = mapped_column(String(64))  # IANA zone, e.g. "Asia/Ho_Chi_Minh"
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HomeViewer(Base):
+    """Someone who has opened the bot's App Home: their Home is re-published when something concerning them changes."""
+
+    __tablename__ = "home_viewers"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Survey(Base):
+    """A rating asked of someone (or decided against): after a confirmed fix, or in a department's pulse survey.
+
+    One row per request and kind, so a reopened-then-resolved request keeps one rating, of its final outcome.
+    """
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("request_id", "kind", name="uq_surveys_request_kind"),
+                      Index("ix_surveys_department_answered", "department_id", "answered_at"),
+                      Index("ix_surveys_user_asked", "user_id", "asked_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))              # "rating" (after a fix) or "pulse"
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))  # None: a pulse question
+    department_id: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[str | None] = mapped_column(String(32))   # who resolved the request (rated per staff)
+    user_id: Mapped[str | None] = mapped_column(String(32))    # who was asked; None for an anonymous request
+    sampled: Mapped[bool] = mapped_column(Boolean, default=True)
+    skipped: Mapped[str | None] = mapped_column(String(16))    # why not asked: not_sampled, cooldown, own, ...
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    score: Mapped[int | None] = mapped_column(Integer)         # 1..5
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DepartmentFeedback(Base):
+    """Feedback about a department's service (/helploop feedback): anonymous rows carry nobody's id."""
+
+    __tablename__ = "department_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    department_id: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))  # named: the request staff answer
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

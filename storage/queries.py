@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage import fact_queries
 from storage.models import AuditEvent, Request, Timer, TimerState
 
 
@@ -81,7 +82,8 @@ def add_audit(
     to_status: str | None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one audit row for a state change."""
+    """Append one audit row for a state change, and fold it into the request's facts (same transaction)."""
+    fact_queries.record(session, request_id, fact_queries.event_of(at, action, from_status, to_status, detail))
     session.add(AuditEvent(
         request_id=request_id, at=at, actor=actor, action=action, from_status=from_status,
         to_status=to_status, detail=json.dumps(detail, ensure_ascii=False) if detail else None,

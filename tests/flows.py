@@ -91,12 +91,15 @@ def claimed(h: Harness, request: Request, user: str = IT_STAFF[0]) -> Request:
     return reload(h, request.id)
 
 
-def resolve(h: Harness, user: str, request: Request, done: str | None = None, self_help: str | None = None) -> int:
+def resolve(h: Harness, user: str, request: Request, done: str | None = None, self_help: str | None = None,
+            save_answer: bool = False) -> int:
     """Click Resolve as `user` and submit the resolution form it opens; returns the call index to wait from."""
     mark = click(h, user, ActionId.RESOLVE, request, request.triage_channel, request.triage_ts)
     wait_call(h, mark, "views.open")
     values = {"done": {"value": {"type": "plain_text_input", "value": done}},
               "self_help": {"value": {"type": "plain_text_input", "value": self_help}}}
+    if save_answer:  # the "Save as answer" checkbox, ticked
+        values["save_answer"] = {"value": {"type": "checkboxes", "selected_options": [{"value": "save_answer"}]}}
     response = h.sim.view_submission(user, str(CallbackId.RESOLVE), values, private_metadata=str(request.id))
     assert response.status == 200, response.body
     return mark

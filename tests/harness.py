@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from wiring.app import Helploop, build
 from bot.clock import ManualClock
@@ -42,14 +43,17 @@ class Harness:
 @contextmanager
 def running(database_url: str, *, kb_dir: Path = EXAMPLE_KB_DIR, slack: LocalSlack | None = None,
             clock: ManualClock | None = None, admin_channel: str | None = None,
-            help_channels: tuple[str, ...] = (), admins: tuple[str, ...] = ()) -> Iterator[Harness]:
-    """Start the app (HTTP on a free port) against `slack` (a new LocalSlack unless given)."""
+            help_channels: tuple[str, ...] = (), admins: tuple[str, ...] = (),
+            **more_settings: Any) -> Iterator[Harness]:
+    """Start the app (HTTP on a free port) against `slack` (a new LocalSlack unless given); `more_settings` are
+    further Settings fields (e.g. kb_drafts_dir, spike_people)."""
     own_slack = slack is None
     slack = slack or LocalSlack().start()
     clock = clock or ManualClock(START)
     settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET,
                         slack_api_url=slack.base_url, database_url=database_url, kb_dir=kb_dir,
-                        admin_channel=admin_channel, help_channels=help_channels, admins=admins)
+                        admin_channel=admin_channel, help_channels=help_channels, admins=admins,
+                        **more_settings)
     app = build(settings, clock=clock)
     server = Server(app.wsgi).start()
     try:

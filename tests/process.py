@@ -25,7 +25,7 @@ if not HELPLOOP.exists():
 SIGNING_SECRET = "crash-test-signing-secret"
 # Inherited settings that must not leak into the child (a developer's shell or .env may set them).
 _OWN = ("SLACK_", "DATABASE_URL", "PORT", "KB_DIR", "ADMIN_CHANNEL", "HELP_", "SCHEDULER_TICK_SECONDS",
-        "KB_RELOAD_SECONDS", "SWEEP_SECONDS", "INBOX_LEASE_SECONDS", "HELPLOOP_PAUSE_AT")
+        "KB_RELOAD_SECONDS", "SWEEP_SECONDS", "INBOX_LEASE_SECONDS", "HELPLOOP_PAUSE_AT", "WORKER_")
 
 
 def free_port() -> int:
@@ -56,12 +56,13 @@ def _merged(env: Mapping[str, str], changes: Mapping[str, str | float | None]) -
 class HelploopProcess:
     """One `helploop run --host 127.0.0.1` child; its output lines are collected as they come."""
 
-    def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
+    def __init__(self, env: Mapping[str, str], cwd: Path, role: str = "all") -> None:
         self.env, self.cwd = dict(env), cwd
         self.port = int(self.env["PORT"])
         self.lines: list[str] = []  # stdout and stderr, in arrival order ("err: ..." / "out: ...")
         self._seen = threading.Condition(threading.RLock())
-        self.process = subprocess.Popen([str(HELPLOOP), "run", "--host", "127.0.0.1"], env=self.env, cwd=cwd,
+        command = [str(HELPLOOP), "run", "--host", "127.0.0.1", "--role", role]
+        self.process = subprocess.Popen(command, env=self.env, cwd=cwd,
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True, errors="replace")
         self._readers = [threading.Thread(target=self._read, args=(stream, tag), daemon=True,
@@ -154,9 +155,9 @@ class Children:
         self.env, self.cwd = dict(env), cwd
         self.started: list[HelploopProcess] = []
 
-    def start(self, healthy: bool = True, **changes: str | float | None) -> HelploopProcess:
+    def start(self, healthy: bool = True, role: str = "all", **changes: str | float | None) -> HelploopProcess:
         """Start a child with the base environment plus `changes` (None removes a variable)."""
-        child = HelploopProcess(_merged(self.env, changes), self.cwd)
+        child = HelploopProcess(_merged(self.env, changes), self.cwd, role)
         self.started.append(child)
         if healthy:
             child.wait_healthy()

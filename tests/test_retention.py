@@ -129,8 +129,8 @@ def add_inbox(svc: Service, text: str, state: InboxState | None, *, legacy: bool
     now = svc.clock.now()
     with svc.sessions.begin() as session:
         body = json.dumps({"event": {"type": "message", "user": "U0HLEMP", "text": text}})
-        item_id = inbox_queries.add_inbox_item(session, key=f"ev-{next(_n)}", mode="http",
-                                               content_type="application/json", body=body, now=now)
+        [item_id] = inbox_queries.add_inbox_items(
+            session, [inbox_queries.NewInboxItem(f"ev-{next(_n)}", "http", "application/json", body)], now)
         if state is InboxState.PROCESSING:
             assert inbox_queries.claim_inbox_items(session, now, timedelta(seconds=20), 1, item_id)
         elif state is not None:
@@ -273,11 +273,14 @@ def test_an_answer_nobody_replied_to_is_purged_after_its_last_change(svc, exampl
     view = svc.lifecycle.ask(question("How do I reset my VPN password?", user=user, channel=dm))
     assert view is not None and view.status == "answered"
     svc.settle()
-    svc.advance(days=11)
+    svc.advance(days=7)   # nobody clicked: closed as unconfirmed self-service after 7 days
+    svc.advance(days=4)
+    assert retention(svc).purge().requests == 0  # its last change was 4 days ago
+    svc.advance(days=7)
     report = retention(svc).purge()
     assert report.requests == 1
     row = svc.row(view.id)
-    assert (row.status, row.text) == ("answered", marker(10))
+    assert (row.status, row.resolution, row.text) == ("closed", "answer_expired", marker(10))
 
 
 def test_a_request_with_an_unsent_write_waits_for_the_next_purge(svc):

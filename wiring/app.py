@@ -13,24 +13,34 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.backlog import backlog
+from bot.capture import Capture, CaptureSettings
 from bot.clock import Clock, SystemClock
 from bot.conversation import Conversation
 from bot.delivery import Dispatcher
+from bot.digest import WeeklyDigest
 from bot.escalation import EscalationChain
+from bot.feedback import FeedbackBox
 from bot.followups import Followups
 from bot.inbox import Inbox
 from bot.kbsource import KbSource
 from bot.lifecycle import Lifecycle
+from bot.pulse import Pulse
+from bot.surveys import Surveys
 from bot.outbox import Outbox
+from bot.home import Home, HomeData
+from bot.people import People
 from bot.requests import RequestStore
 from bot.retention import Retention
 from bot.timers import TimerRunner
 from bot.transfer import Transfers
 from handlers.bolt_app import build_bolt
+from handlers.digest_blocks import SlackDigestMessages
 from handlers.services import Services
 from handlers.edge import SlackEdge
 from handlers.intake import Intake
 from handlers.messages import SlackMessages
+from handlers.home_blocks import home_view
+from handlers.people import slack_lookup
 from handlers.processor import BoltProcessor
 from handlers.socket_mode import serve_socket_mode
 from handlers.transport import SlackTransport, web_client
@@ -93,6 +103,9 @@ class Helploop:
     client: Any
     health: HealthCheck | None = field(default=None)
     retention: Retention | None = field(default=None)  # the daily purge of texts past their retention
+    people: People | None = field(default=None)  # the people directory (users.info, cached)
+    home: Home | None = field(default=None)  # the App Home (published through the outbox)
+    pulse: Pulse | None = field(default=None)  # pulse surveys, asked on the scheduler's tick when due
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -112,6 +125,8 @@ class Helploop:
     def tick(self) -> int:
         """One scheduler tick: due timers run, then what they queued is sent; returns timers that acted."""
         acted = self.timers.run_due()
+        if self.pulse is not None:
+            self.pulse.run()
         self.sweep()
         return acted
 
@@ -129,11 +144,12 @@ class Helploop:
             self.health.close()
 
 
-def build(settings: Settings, clock: Clock | None = None) -> Helploop:
-    """Wire everything; brings the database schema up to date first."""
+def build(settings: Settings, clock: Clock | None = None, *, upgrade: bool = True) -> Helploop:
+    """Wire everything; brings the database schema up to date first (unless `upgrade` is False)."""
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
-    migrate.upgrade(engine)
+    if upgrade:
+        migrate.upgrade(engine)
     intake_engine = make_engine(settings.database_url, timeout_seconds=ACK_BUDGET_SECONDS)
     sessions = make_sessions(engine)
     outbox = Outbox(sessions, clock)
@@ -144,22 +160,38 @@ def build(settings: Settings, clock: Clock | None = None) -> Helploop:
     dispatcher = Dispatcher(sessions, outbox, SlackTransport(client), clock, alert_channel=settings.admin_channel,
                             lease=timedelta(seconds=settings.delivery_lease_seconds))
     chain = EscalationChain(store, outbox, say, clock)
-    lifecycle = Lifecycle(store, outbox, say, chain, clock)
-    followups = Followups(store, outbox, say, chain, clock)
-    transfers = Transfers(store, outbox, say, chain, clock)
-    timers = TimerRunner(store, outbox, say, chain, followups, clock)
+    people = People(sessions, clock, slack_lookup(client))  # users.info, cached: names, languages, time zones
+    home = Home(store, outbox, clock, _home_renderer(settings.default_language), frozenset(settings.frontline_users))
+    dispatcher.render_home = home.view  # a Home is rendered when its publish is sent: the latest state wins
+    capture = Capture(store, outbox, say, clock, _capture_settings(settings))
+    lifecycle = Lifecycle(store, outbox, say, chain, clock, capture=capture, daytime=settings.requester_hours)
+    surveys = Surveys(store, outbox, say, clock, seed=settings.survey_seed, daytime=settings.requester_hours)
+    followups = Followups(store, outbox, say, chain, clock, surveys, daytime=settings.requester_hours)
+    pulse = Pulse(store, outbox, say, clock, seed=settings.survey_seed, daytime=settings.requester_hours,
+                  default_language=settings.default_language)
+    transfers = Transfers(store, outbox, say, chain, clock, capture=capture)
+    timers = TimerRunner(store, outbox, say, chain, followups, clock,
+                         digests=WeeklyDigest(store, outbox, SlackDigestMessages(), clock))
     inbox = Inbox(make_sessions(intake_engine), sessions, clock,
-                  lease=timedelta(seconds=settings.inbox_lease_seconds))
+                  lease=timedelta(seconds=settings.inbox_lease_seconds), budget=ACK_BUDGET_SECONDS)
     conversation = Conversation(store, outbox, say, lifecycle, clock, note_prefix=settings.note_prefix)
     bolt = build_bolt(client, Services(lifecycle, followups, transfers, conversation, outbox, kb_source.current,
-                                       clock.now, lambda: backlog(sessions, clock), frozenset(settings.admins)),
+                                       clock.now, lambda: backlog(sessions, clock), frozenset(settings.admins),
+                                       people=people, feedback=FeedbackBox(store, outbox, say, clock), pulse=pulse,
+                                       default_language=settings.default_language, home=home),
                       Intake(frozenset(settings.help_channels), frozenset(settings.help_reactions)))
-    inbox.processor = BoltProcessor(bolt, outbox)
+    inbox.processor = BoltProcessor(bolt, outbox, settings.default_language)
     health = HealthCheck(make_engine(settings.database_url, timeout_seconds=HEALTH_BUDGET_SECONDS / 2))
     edge = SlackEdge(inbox, settings.slack_signing_secret, health, log_text=settings.log_text)
     return Helploop(settings, engine, intake_engine, sessions, kb_source, store, outbox, dispatcher, inbox,
                     lifecycle, followups, transfers, timers, edge, client, health,
-                    retention=Retention(sessions, kb_source.current, clock))
+                    retention=Retention(sessions, kb_source.current, clock), people=people, home=home,
+                    pulse=pulse)
+
+
+def _home_renderer(default: str) -> Callable[[HomeData], dict[str, Any]]:
+    # The viewer's cached Slack language (opening the Home looks it up; rendering never calls Slack), else the default.
+    return lambda data: home_view(data, data.language or default)
 
 
 def _admin_alert(outbox: Outbox, say: SlackMessages, channel: str | None) -> Callable[[list[str]], None] | None:
@@ -167,3 +199,9 @@ def _admin_alert(outbox: Outbox, say: SlackMessages, channel: str | None) -> Cal
         return None
     return lambda errors: outbox.send(say.alert(channel, "The knowledge base edit was not loaded (the last good "
                                                 "version is still answering):\n" + "\n".join(errors[:20])))
+
+
+def _capture_settings(settings: Settings) -> CaptureSettings:
+    return CaptureSettings(admin_channel=settings.admin_channel, spike_people=settings.spike_people,
+                           spike_window=timedelta(minutes=settings.spike_window_minutes),
+                           past_cases=settings.past_cases, drafts_dir=settings.drafts_dir())

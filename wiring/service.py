@@ -3,20 +3,25 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import signal
 import sys
 import threading
 from dataclasses import dataclass
 from typing import TextIO
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb import KbError
+from storage import migrate
+from storage.engine import make_engine
 from wiring.app import Helploop, build
 from wiring.scheduler import start_scheduler
 from wiring.server import Server
 from wiring.settings import Settings
+from wiring.worker import WorkerChild, kick_fd, read_kicks
 
 log = logging.getLogger("helploop")
 README_HINT = 'See README.md, section "Create the Slack app".'
@@ -41,13 +46,19 @@ class StartupError(Exception):
     message: str
 
 
-def run_service(settings: Settings, host: str, err: TextIO = sys.stderr) -> int:
-    """Start, serve until SIGTERM/SIGINT, stop gracefully; one clear line on stderr if startup fails."""
+def run_service(settings: Settings, host: str, err: TextIO = sys.stderr, role: str = "all") -> int:
+    """Start, serve until SIGTERM/SIGINT, stop gracefully; one clear line on stderr if startup fails.
+
+    Roles: "all" acknowledges here and works in a child process (or here too, without WORKER_PROCESS);
+    "web" only stores and acknowledges; "worker" only works (the child, or a separate deployment).
+    """
     missing = settings.missing_credentials()
     if missing:
         print(f"helploop run: missing {', '.join(missing)}. Set them in the environment or in .env "
               f"(see .env.example). {README_HINT}\nTo try helploop without Slack: helploop demo", file=err)
         return ExitCode.CONFIG
+    if role == "worker":
+        return _run_worker(settings, err)
     try:
         helploop = _start(settings)
         server = None if settings.slack_app_token else _bind(helploop, host, settings.port)
@@ -56,30 +67,77 @@ def run_service(settings: Settings, host: str, err: TextIO = sys.stderr) -> int:
         return error.code
     stop = threading.Event()
     _on_signals(stop)
-    scheduler = start_scheduler(helploop.tick, settings.tick_seconds, helploop.sweep, settings.sweep_seconds,
-                                helploop.kb_source.reload_if_changed, settings.kb_reload_seconds,
-                                purge=helploop.retention.purge if helploop.retention else None)
+    worker = _hand_off(helploop, settings) if role == "all" and settings.worker_process else None
+    scheduler = _schedule(helploop) if role == "all" and worker is None else None
+    if role == "web":
+        helploop.inbox.hand_off(lambda _item_id: None)  # a separate worker's sweep takes it up
     try:
-        if server is None:
-            log.info("connecting to Slack in Socket Mode")
-            helploop.serve_socket_mode(stop)
-        else:
-            server.start()
-            log.info("listening on %s/slack/events (health: /health)", server.url)
-            stop.wait()
+        _serve(helploop, server, stop)
     finally:
         log.info("stopping: no new work; finishing what is in flight")
         if server is not None:
             server.close()
-        scheduler.shutdown(wait=True)
+        if worker is not None:
+            worker.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
         helploop.close()
         log.info("stopped")
     return ExitCode.OK
 
 
-def _start(settings: Settings) -> Helploop:
+def _run_worker(settings: Settings, err: TextIO) -> int:
+    """The working half: inbox workers, senders and the scheduler, no HTTP, until SIGTERM."""
     try:
-        return build(settings)
+        helploop = _start(settings, upgrade=False)
+    except StartupError as error:
+        print(f"helploop run --role worker: {error.message}", file=err)
+        return error.code
+    stop = threading.Event()
+    _on_signals(stop)
+    scheduler = _schedule(helploop)
+    fd = kick_fd()
+    if fd is not None:
+        read_kicks(helploop.inbox.kick, fd, on_parent_gone=lambda: os.kill(os.getpid(), signal.SIGKILL))
+    log.info("worker ready")
+    try:
+        stop.wait()
+    finally:
+        log.info("worker stopping: finishing what is in flight")
+        scheduler.shutdown(wait=True)
+        helploop.close()
+    return ExitCode.OK
+
+
+def _hand_off(helploop: Helploop, settings: Settings) -> WorkerChild:
+    worker = WorkerChild(settings.worker_nice)
+    worker.start()
+    helploop.inbox.hand_off(worker.kick)
+    return worker
+
+
+def _schedule(helploop: Helploop) -> BackgroundScheduler:
+    settings = helploop.settings
+    return start_scheduler(helploop.tick, settings.tick_seconds, helploop.sweep, settings.sweep_seconds,
+                           helploop.kb_source.reload_if_changed, settings.kb_reload_seconds,
+                           purge=helploop.retention.purge if helploop.retention else None)
+
+
+def _serve(helploop: Helploop, server: Server | None, stop: threading.Event) -> None:
+    if server is None:
+        log.info("connecting to Slack in Socket Mode")
+        helploop.serve_socket_mode(stop)
+    else:
+        server.start()
+        log.info("listening on %s/slack/events (health: /health)", server.url)
+        stop.wait()
+
+
+def _start(settings: Settings, upgrade: bool = True) -> Helploop:
+    try:
+        if not upgrade:
+            _require_current_schema(settings)
+        return build(settings, upgrade=upgrade)
     except KbError as error:
         raise StartupError(ExitCode.KB_INVALID, f"the knowledge base in {settings.kb_dir} is invalid:\n{error}") \
             from None
@@ -93,6 +151,17 @@ def _start(settings: Settings) -> Helploop:
                                                f"token: {_first_line(error)}. Check SLACK_BOT_TOKEN, "
                                                "SLACK_API_URL and the network.") from None
         raise
+
+
+def _require_current_schema(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        current, head = migrate.current_revision(engine), migrate.head_revision()
+    finally:
+        engine.dispose()
+    if current != head:
+        raise StartupError(ExitCode.DATABASE, f"the database schema is at {current or 'nothing'}, this version "
+                                              f"needs {head}: run `helploop db upgrade` first.")
 
 
 def _bind(helploop: Helploop, host: str, port: int) -> Server:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from bot.daytime import DAYTIME, Daytime, parse_hours
 
 EXAMPLE_KB_DIR = Path(__file__).resolve().parent.parent / "kb" / "example"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -35,10 +38,20 @@ class Settings:
     delivery_lease_seconds: float = 60.0  # a Slack write a dead sender held is sent (looked up first) after this
     sweep_seconds: float = 2.0           # how often unsent deliveries and unprocessed requests are looked for
     admins: tuple[str, ...] = ()        # Slack user ids allowed to use admin commands (/helploop status)
+    frontline_users: tuple[str, ...] = ()  # FRONTLINE_USERS: their requests come first in the staff queue
     note_prefix: str = "//"             # a staff message in a triage thread starting with this is an internal note
+    survey_seed: str = "helploop"       # seeds who is sampled for ratings and pulse surveys (deterministic)
     log_level: str = "INFO"
     log_format: str = "text"             # or "json": one object per line
     log_text: bool = False               # LOG_TEXT=1 adds message text to request log lines (off: privacy)
+    default_language: str = "en"         # for people whose Slack locale and question do not tell (en, vi, pl)
+    spike_people: int = 5               # SPIKE_PEOPLE: this many people asking the same unanswered thing alert; 0: off
+    spike_window_minutes: int = 120     # SPIKE_WINDOW_MINUTES: ... within this window
+    past_cases: int = 3                 # PAST_CASES: similar resolved requests shown under a triage post; 0: off
+    kb_drafts_dir: Path | None = None   # KB_DRAFTS_DIR: where "Save as answer" writes (default: drafts_dir())
+    worker_process: bool = True          # `helploop run` acks in one process and works in a child (wiring/worker.py)
+    worker_nice: int = 10                # the child's CPU priority below the acks (0-19)
+    requester_hours: Daytime = DAYTIME   # REQUESTER_HOURS: follow-ups, re-checks, pulses reach people 9-18 (or off)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,8 +70,10 @@ class Settings:
             lease = float(get("INBOX_LEASE_SECONDS") or 20)
             delivery_lease = float(get("DELIVERY_LEASE_SECONDS") or 60)
             sweep = float(get("SWEEP_SECONDS") or 2)
+            nice = int(get("WORKER_NICE") or 10)
         except ValueError as error:
-            raise SettingsError(f"PORT and the *_SECONDS settings must be numbers: {error}") from None
+            raise SettingsError(f"PORT, WORKER_NICE and the *_SECONDS settings must be numbers: {error}") from None
+        capture = _capture(get)
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
             slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -82,8 +97,22 @@ class Settings:
             log_format=_choice("LOG_FORMAT", (get("LOG_FORMAT") or "text").lower(), ("text", "json")),
             log_text=get("LOG_TEXT") in ("1", "true", "yes"),
             note_prefix=get("NOTE_PREFIX") or "//",
+            survey_seed=get("SURVEY_SEED") or "helploop",
             admins=_names(get("ADMINS")),
+            frontline_users=_names(get("FRONTLINE_USERS")),
+            default_language=_choice("DEFAULT_LANGUAGE", (get("DEFAULT_LANGUAGE") or "en").lower(), ("en", "vi", "pl")),
+            **capture,
+            worker_process=get("WORKER_PROCESS") not in ("0", "false", "no"),
+            worker_nice=min(max(nice, 0), 19),
+            requester_hours=_hours(get("REQUESTER_HOURS")),
         )
+
+    def drafts_dir(self) -> Path:
+        """Where draft KB entries go: KB_DRAFTS_DIR, else `kb_drafts/` next to the KB (in the current directory
+        for the shipped example KB, which lives inside the installed package)."""
+        if self.kb_drafts_dir is not None:
+            return self.kb_drafts_dir
+        return Path("kb_drafts") if self.kb_dir.resolve() == EXAMPLE_KB_DIR else self.kb_dir.parent / "kb_drafts"
 
     def missing_credentials(self) -> list[str]:
         """Names of the Slack credentials that are not set."""
@@ -104,3 +133,26 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
     return value
+
+
+def _hours(value: str | None) -> Daytime:
+    try:
+        return parse_hours(value)
+    except ValueError:
+        raise SettingsError(f"REQUESTER_HOURS must be like 9-18 (whole hours, 0-24), or off (got {value!r})") \
+            from None
+
+
+def _capture(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """The knowledge-capture settings (SPIKE_PEOPLE, SPIKE_WINDOW_MINUTES, PAST_CASES, KB_DRAFTS_DIR)."""
+    try:
+        people, window, past = (int(get(name) or default) for name, default in
+                                (("SPIKE_PEOPLE", 5), ("SPIKE_WINDOW_MINUTES", 120), ("PAST_CASES", 3)))
+    except ValueError as error:
+        raise SettingsError(f"SPIKE_PEOPLE, SPIKE_WINDOW_MINUTES and PAST_CASES must be whole numbers: {error}") \
+            from None
+    if people < 0 or window < 1 or past < 0:
+        raise SettingsError("SPIKE_PEOPLE and PAST_CASES must be 0 or more, SPIKE_WINDOW_MINUTES 1 or more")
+    drafts = get("KB_DRAFTS_DIR")
+    return {"spike_people": people, "spike_window_minutes": window, "past_cases": min(past, 10),
+            "kb_drafts_dir": Path(drafts) if drafts else None}

@@ -7,7 +7,7 @@ import pytest
 from conftest import DEPARTMENTS, HR, IT, WriteKb
 from kb import Entry, KnowledgeBase, load_kb
 from kb.calibrate import Sample, choose_choices
-from kb.knowledge import split_questions
+from kb.parts import split_questions
 from kb.lang import POLISH, bigrams, language
 
 BANDS = DEPARTMENTS.replace("default: it\n", "default: it\nmatching: {min_score: 50, min_margin: 8, min_choice_score: 20}\n")

@@ -61,7 +61,7 @@ def test_invalid_cases_file_names_file_index_and_field(write_kb: WriteKb) -> Non
         "kb/cases.yaml: cases[0]: expect 'vpn-reset' is not an entry id of the KB nor 'escalate'",
         "kb/cases.yaml: cases[1]: question must be a non-empty string",
         "kb/cases.yaml: cases[2]: must be a mapping with question and expect, got int",
-        "kb/cases.yaml: cases[3]: unknown field 'note' (expected question, expect, known_failure)",
+        "kb/cases.yaml: cases[3]: unknown field 'note' (expected question, expect, known_failure, language)",
         f"4 errors in {kb_dir / 'cases.yaml'}",
     ]
 

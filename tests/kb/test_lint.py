@@ -64,3 +64,13 @@ def test_findings_are_capped_with_a_count_unless_all() -> None:
     assert sum(1 for line in lines if line.startswith("  warning:")) == 20
     every = render(Report(findings, 40, 40), [], show_all=True)
     assert sum(1 for line in every if line.startswith("  warning:")) == 25 and not every[-1].startswith("...")
+
+
+def test_shipped_example_kb_passes_its_own_check_without_warnings() -> None:
+    from pathlib import Path
+
+    from kb.lint import report
+
+    example = load_kb(Path(__file__).resolve().parents[2] / "kb" / "example")
+    assert example.warnings == []
+    assert [str(f) for f in report(example, check_all=True).findings] == []

@@ -17,8 +17,9 @@ from typing import Any
 from bot.delivery import DeliveryError, Outgoing, Sent
 from bot.messages import Notice, Posted
 from bot.outbox import LinkTo, SlackWrite
-from bot.records import EscalationStep, HistoryLine, RequestView, Said, Transfer
+from bot.records import EscalationStep, HistoryLine, PastCase, RequestView, Said, Spike, Transfer
 from bot.words import Direction, Purpose
+from tests.service.recording_feedback import RecordingSurveyMessages
 
 REQUESTER, STAFF = "requester", "staff"
 POST, UPDATE = "chat.postMessage", "chat.update"
@@ -47,7 +48,7 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-class RecordingMessages:
+class RecordingMessages(RecordingSurveyMessages):
     """Every message the domain asks for, as a SlackWrite whose args say what was asked."""
 
     def question_quote(self, request: RequestView) -> SlackWrite:
@@ -165,6 +166,17 @@ class RecordingMessages:
 
     def alert(self, channel: str, text: str) -> SlackWrite:
         return SlackWrite(POST, {"what": "alert", "channel": channel, "text": text})
+
+    def past_cases(self, request: RequestView, cases: Sequence[PastCase]) -> SlackWrite | None:
+        if not request.triage_channel or not cases:
+            return None
+        return SlackWrite(POST, {**_record("past_cases", request, cases=[c.id for c in cases]),
+                                 "channel": request.triage_channel}, thread_of=Purpose.TRIAGE, lane=STAFF)
+
+    def spike(self, channel: str, spike: Spike) -> SlackWrite:
+        return SlackWrite(POST, {"what": "spike", "channel": channel, "request": spike.request_id,
+                                 "people": spike.people, "departments": list(spike.departments),
+                                 "example": spike.example})
 
 
 Match = Callable[[Outgoing], bool]

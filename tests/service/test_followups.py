@@ -39,8 +39,8 @@ def test_yes_closes_as_confirmed_and_cancels_the_expiry(service, asked):
     row = service.row(asked.id)
     assert (outcome.ok, row.status, row.resolution, row.closed_at) == (
         True, Status.CLOSED, Resolution.CONFIRMED, ASKED + timedelta(hours=1))
-    assert [(w["what"], w["posted"]) for w in service.writes(asked.id, mark)] == [
-        ("refresh", "followup"), ("refresh", "triage")]
+    assert [(w["what"], w.get("posted")) for w in service.writes(asked.id, mark)] == [
+        ("refresh", "followup"), ("refresh", "triage"), ("rating_prompt", None)]  # rating: tests/service/test_surveys.py
     assert service.pending_timers(asked.id) == []
     assert service.advance(hours=100) == 0
 

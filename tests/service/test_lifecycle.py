@@ -1,7 +1,7 @@
 """Lifecycle: ask, pick, solved, still need help, claim, unclaim, resolve — on a real database."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -50,13 +50,13 @@ def test_ask_answered_queues_the_entrys_answer_in_the_dm(service, example_kb):
                        "entry": "it-vpn-password-reset", "related": ["it-vpn-cannot-connect"],
                        "answer": example_kb.entries["it-vpn-password-reset"].answer}
     assert service.row(view.id).first_response_at == T0
-    assert service.pending_timers(view.id) == []
+    assert service.pending_timers(view.id) == [(TimerKind.ANSWER_EXPIRY, T0 + timedelta(days=7))]  # unclicked: closes
 
 
 def test_ask_with_choices_offers_the_close_entries_in_the_matchers_order(service, example_kb):
     view = service.ask(AMBIGUOUS)
     assert service.writes(view.id)[0]["choices"] == [c.entry.id for c in example_kb.match(AMBIGUOUS).choices]
-    assert service.pending_timers(view.id) == []
+    assert service.pending_timers(view.id) == [(TimerKind.ANSWER_EXPIRY, T0 + timedelta(days=7))]
 
 
 def test_ask_escalated_tells_the_requester_posts_to_triage_and_starts_the_chain(service):
@@ -198,11 +198,12 @@ def test_unclaim_by_another_staff_member_is_refused_as_not_claimer(service):
     assert service.row(view.id).status == Status.CLAIMED and len(service.deliveries(view.id)) == written
 
 
-@pytest.mark.parametrize(("department", "text", "staff", "hours"), [
-    ("it", UNANSWERABLE, ANNA, 24),
-    ("facilities", "How do I book a desk?", "U0HLTHAO", 4),
+@pytest.mark.parametrize(("department", "text", "staff", "due"), [
+    ("it", UNANSWERABLE, ANNA, T0 + timedelta(hours=25)),  # 24 h later: 11:30 in Warsaw, daytime
+    # 4 h later is 21:30 in Ho Chi Minh City (the requester's zone is unknown: the department's): 09:00 next day
+    ("facilities", "How do I book a desk?", "U0HLTHAO", datetime(2026, 11, 24, 2, 0, tzinfo=UTC)),
 ])
-def test_resolve_schedules_the_followup_after_the_departments_delay(service, department, text, staff, hours):
+def test_resolve_schedules_the_followup_after_the_departments_delay(service, department, text, staff, due):
     view = service.ask(text)
     if view.status != Status.ESCALATED:
         assert service.lifecycle.still_need_help(view.id, EMPLOYEE).ok
@@ -213,7 +214,7 @@ def test_resolve_schedules_the_followup_after_the_departments_delay(service, dep
     row = service.row(view.id)
     now = T0 + timedelta(hours=1)
     assert (row.status, row.resolved_at, row.resolution) == (Status.RESOLVED, now, None)
-    assert service.pending_timers(view.id) == [(TimerKind.FOLLOWUP, now + timedelta(hours=hours))]
+    assert service.pending_timers(view.id) == [(TimerKind.FOLLOWUP, due)]  # the daytime rule: bot/daytime.py
     assert service.said(view.id)[-2:] == ["refresh", "notice"]
     assert service.writes(view.id)[-1]["notice"] == "resolved"
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.delivery import DeliveryError, Outgoing
 from bot.messages import Messages, Notice, Posted
-from bot.records import EscalationStep, HistoryLine, RequestView, Said, Transfer
+from bot.records import EscalationStep, HistoryLine, PastCase, RequestView, Said, Spike, Transfer
 from handlers.messages import SlackMessages
 from tests.service.recording import RecordingMessages, RecordingTransport, what
 
@@ -28,6 +28,7 @@ ANSWERED = dataclasses.replace(VIEW, status="answered", kb_entry_id="it-vpn-pass
 MOVE = Transfer("IT", "Finance", "U0HLANNA", "about an invoice", "C0HLITTRIAGE", "1764000000.000200")
 MOVE_UNPOSTED = dataclasses.replace(MOVE, old_triage_channel=None, old_triage_ts=None)
 STEPS = (EscalationStep(AT, "backup", ("U0HLKASIA",)),)
+PAST = PastCase(3, "vpn down", "restarted the gateway", None, "C0HLITTRIAGE", "1764000000.000050", AT)
 SAID = Said("C0HLITTRIAGE", "1764000000.000300", "1764000000.000200", "U0HLANNA", "please reboot")
 
 CALLS = [
@@ -70,6 +71,10 @@ CALLS = [
     ("related_answer", (VIEW, "Check the VPN client version.")),
     ("related_answer", (DM, "Check the VPN client version.")),
     ("alert", ("C0HLALERTS", "something broke")),
+    ("past_cases", (VIEW, [PAST])),
+    ("past_cases", (VIEW, [])),
+    ("past_cases", (NO_TRIAGE, [PAST])),
+    ("spike", ("C0HLALERTS", Spike(7, 5, 120, ("IT",), "vpn down"))),
 ]
 
 
@@ -82,7 +87,7 @@ def _routing(write):
 
 def test_the_calls_cover_every_method_of_the_messages_protocol():
     protocol = {name for name, _ in inspect.getmembers(Messages, inspect.isfunction) if not name.startswith("_")}
-    assert len(protocol) == 24
+    assert len(protocol) == 26
     assert {name for name, _ in CALLS} == protocol
 
 
@@ -92,7 +97,7 @@ def test_recorded_write_is_routed_like_the_slack_one(name, args):
     assert _routing(recorded) == _routing(getattr(SlackMessages(), name)(*args))
 
 
-@pytest.mark.parametrize(("name", "args"), [c for c in CALLS if c[0] != "alert"])
+@pytest.mark.parametrize(("name", "args"), [c for c in CALLS if c[0] not in ("alert", "spike")])
 def test_recorded_write_says_what_was_asked_about_which_request(name, args):
     recorded = getattr(RecordingMessages(), name)(*args)
     if recorded is not None:

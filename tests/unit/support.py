@@ -87,6 +87,7 @@ MAX_ACTION_ID = 255
 MAX_BLOCK_ID = 255
 MAX_OPTION_TEXT, MAX_OPTION_VALUE, MAX_OPTIONS = 75, 150, 100
 MAX_MODAL_TITLE = 24
+MAX_HEADER_TEXT = 150
 TEXT_TYPES = ("mrkdwn", "plain_text")
 
 
@@ -123,7 +124,8 @@ def _select_problems(where: str, element: dict[str, Any]) -> list[str]:
     return problems
 
 
-_ELEMENTS = {"button": _button_problems, "static_select": _select_problems, "plain_text_input": lambda w, e: []}
+_ELEMENTS = {"button": _button_problems, "static_select": _select_problems, "plain_text_input": lambda w, e: [],
+             "radio_buttons": _select_problems, "checkboxes": _select_problems}
 
 
 def _element_problems(where: str, element: Any) -> list[str]:
@@ -136,7 +138,12 @@ def _element_problems(where: str, element: Any) -> list[str]:
 
 
 def _section(where: str, block: dict[str, Any]) -> list[str]:
-    return _text_problems(f"{where}.text", block.get("text"), MAX_SECTION_TEXT)
+    accessory = _element_problems(f"{where}.accessory", block["accessory"]) if "accessory" in block else []
+    return _text_problems(f"{where}.text", block.get("text"), MAX_SECTION_TEXT) + accessory
+
+
+def _header(where: str, block: dict[str, Any]) -> list[str]:
+    return _text_problems(f"{where}.text", block.get("text"), MAX_HEADER_TEXT, ("plain_text",))
 
 
 def _context(where: str, block: dict[str, Any]) -> list[str]:
@@ -161,7 +168,7 @@ def _input(where: str, block: dict[str, Any]) -> list[str]:
 
 
 _BLOCKS = {"section": _section, "context": _context, "actions": _actions, "input": _input,
-           "divider": lambda w, b: []}
+           "divider": lambda w, b: [], "header": _header}
 
 
 def block_problems(blocks: Any, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[str]:
@@ -203,4 +210,10 @@ def modal_problems(view_: Any) -> list[str]:
         problems.append("callback_id must be a non-empty string")
     if not isinstance(view_.get("private_metadata", ""), str) or len(view_.get("private_metadata", "")) > 3000:
         problems.append("private_metadata must be a string of <= 3000")
+    return problems + block_problems(view_.get("blocks"), MAX_MODAL_BLOCKS)
+
+
+def home_problems(view_: Any) -> list[str]:
+    """Every rule a views.publish Home view breaks."""
+    problems = [] if view_.get("type") == "home" else ["type must be home"]
     return problems + block_problems(view_.get("blocks"), MAX_MODAL_BLOCKS)

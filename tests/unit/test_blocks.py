@@ -5,11 +5,13 @@ import re
 
 import pytest
 
+from bot.home import HomeData, HomeItem
 from bot.records import Refusal
+from handlers.home_blocks import home_view
 from handlers import blocks as b
 from handlers.action_ids import ActionId
 from handlers.parse import pick_of, request_id_of
-from tests.unit.support import EMPLOYEE, ONCALL, STATES, buttons, labels, rendered, view, view_in
+from tests.unit.support import AT, EMPLOYEE, ONCALL, STATES, buttons, labels, rendered, view, view_in
 
 PERMALINK = "https://helploop.slack.com/archives/D0EMPLOYEE/p1772442000000100"
 
@@ -250,6 +252,9 @@ def _all_button_messages():
     for state in STATES:
         yield b.triage_message(view_in(state), None)
     yield b.followup_after_verdict(view_in("closed_confirmed"))
+    for state in STATES:  # the App Home's buttons on an employee's own request (same listeners as in the DM)
+        yield "", [block for block in home_view(HomeData(EMPLOYEE, AT, (HomeItem(view_in(state), can_reopen=True),),
+                                                          (), None))["blocks"] if block.get("block_id") != "home-ask"]
 
 
 def test_every_request_button_value_parses_back_to_its_request_and_every_action_id_is_used():
@@ -265,7 +270,10 @@ def test_every_request_button_value_parses_back_to_its_request_and_every_action_
     _, held = b.which_request_message(view(), 7)  # these carry a held message's id, not the request's
     assert {(action, value) for _, action, value in buttons(held)} == {
         (ActionId.ADD_TO_REQUEST, "7"), (ActionId.NEW_QUESTION, "7")}
-    assert seen | {ActionId.ADD_TO_REQUEST, ActionId.NEW_QUESTION} == set(ActionId)
+    home = {ActionId.OPEN_FORM, ActionId.SEARCH}  # the Home's "Ask for help" button and search box: no request
+    feedback = {ActionId.RATE, ActionId.COMMENT, ActionId.STILL_FIXED, ActionId.NOT_FIXED,
+                ActionId.PULSE}  # parsed back in tests/unit/test_feedback_blocks.py
+    assert seen | {ActionId.ADD_TO_REQUEST, ActionId.NEW_QUESTION} | home | feedback == set(ActionId)
 
 
 # --- small helpers -----------------------------------------------------------------------------------------

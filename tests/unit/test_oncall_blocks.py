@@ -57,8 +57,9 @@ def test_usage_message_lists_every_command(unknown, first_line):
     lines = rendered(text, blocks).splitlines()
     assert lines[0] == first_line
     assert [line.split(" — ")[0] for line in lines[1:]] == [
-        "• `/helploop <your question>`", "• `/helploop anonymous <your question>`", "• `/helploop oncall`",
-        "• `/helploop oncall <department>`", "• `/helploop help`"]
+        "• `/helploop`", "• `/helploop <your question>`", "• `/helploop anonymous <your question>`",
+        "• `/helploop search <words>`", "• `/helploop feedback [department]`", "• `/helploop oncall`",
+        "• `/helploop oncall <department>`", "• `/helploop help`", "• helploop's *Home* tab"]
     assert text == blocks[0]["text"]["text"]
 
 

@@ -284,3 +284,29 @@ def entry_row(f: Figures) -> dict[str, Any]:
     return {"entry": f.key, "offered": f.counts["offered"], "confirmed": f.counts["self_served"],
             "rejected": f.counts["false_answer"], "expired": f.counts["answer_expired"],
             "last_used": f.last_created.isoformat() if f.last_created else None}
+
+
+def readable(measure: str, value: Any) -> str:
+    """A figure as people read it: durations as 1h 05m, rates as percentages, n/a when there is nothing yet."""
+    if value is None:
+        return "n/a"
+    if measure in SECONDS:
+        return readable_duration(float(value))
+    if measure in RATES:
+        return f"{value:.0%}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def readable_duration(seconds: float) -> str:
+    """1d 02h, 3h 05m, 12m 30s, 45s."""
+    s = int(round(seconds))
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"

@@ -6,7 +6,6 @@ database (password hidden) and the fix.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,9 +16,8 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from cli.render import show, table
 from storage import migrate
-from storage.engine import make_engine, make_sessions
+from storage.engine import make_engine
 
 T = TypeVar("T")
 UPGRADE_HINT = "run `helploop db upgrade`"
@@ -145,39 +143,6 @@ def upgrade(url: str, out: TextIO, err: TextIO) -> int:
     else:
         print(f"{where(url)}: upgraded {before or 'empty'} -> {after} (head)", file=out)
     return 0
-
-
-def metrics(url: str, as_json: bool, out: TextIO, err: TextIO) -> int:
-    """Print the service metrics of a database at head: 0; 1 when it is missing, empty or behind."""
-    from bot.metrics import compute
-
-    try:
-        with existing(url) as (state, engine):
-            problem = state.problem()
-            data = None if problem or engine is None else _read(engine, lambda e: compute(make_sessions(e)))
-    except Unusable as error:
-        print(f"helploop metrics: {error}", file=err)
-        return DATABASE_ERROR
-    if data is None:
-        print(f"helploop metrics: {problem}", file=err)
-        return 1
-    if as_json:
-        print(json.dumps(data.as_dict()), file=out)
-        return 0
-    rows = table("METRIC", "VALUE", right=("VALUE",))
-    for key in data.as_dict():
-        rows.add_row(key.replace("_", " "), _shown(key, getattr(data, key)))
-    show(out, f"metrics from {state.where}", rows)
-    return 0
-
-
-def _shown(key: str, value: object) -> str:
-    """A metric as people read it: durations as h:mm:ss, rates as percentages, n/a when there is nothing yet."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, float) and (key.endswith("rate") or key == "satisfaction"):
-        return f"{value:.0%}"
-    return str(value)
 
 
 def _engine(url: str) -> Engine:

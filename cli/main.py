@@ -139,11 +139,16 @@ def demo(kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge base di
 
 
 @app.command()
-def metrics(as_json: JsonOption = False) -> int:
-    """Service metrics from DATABASE_URL (read-only: exit 1 when it is missing, empty or behind)."""
-    from cli import dbtool
+def metrics(as_json: JsonOption = False, kb: KbOption = None) -> int:
+    """The overall service measures from DATABASE_URL (`helploop report` has them per department, period and staff
+    member, against the standards). Read-only: exit 1 when the database is missing, empty or behind."""
+    from datetime import UTC
 
-    return dbtool.metrics(_setup().database_url, as_json, sys.stdout, sys.stderr)
+    from cli import reporttool
+
+    settings = _setup()
+    options = reporttool.Options(format=reporttool.SUMMARY + ("-json" if as_json else ""))
+    return reporttool.run(settings.database_url, _kb_dir(kb), options, sys.stdout, sys.stderr, datetime.now(UTC))
 
 
 def _moment(text: str) -> datetime:

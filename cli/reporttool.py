@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.measures import RATES, SECONDS, STANDARD_FIGURE, Report, compute_report, entry_row, flat
+from bot.measures import SECONDS, STANDARD_FIGURE, Report, compute_report, entry_row, flat
+from bot.measures import readable as shown
 from cli import dbtool
 from cli.names import Names, cached_names, named
 from cli.render import show, table
@@ -23,6 +24,7 @@ from storage.measure_queries import PERIODS, Selection
 from storage.readonly import reader_engine
 
 FORMATS = ("table", "csv", "json", "html")
+SUMMARY = "summary"  # `helploop metrics`: the overall figures only
 
 
 @dataclass(frozen=True)
@@ -39,24 +41,25 @@ class Options:
 
 def run(url: str, kb_dir: Path, options: Options, out: TextIO, err: TextIO, now: datetime) -> int:
     """Compute and print (or write) the report: 0; 1 when the database is missing, empty or behind; 3 unusable."""
-    if options.period not in PERIODS or options.format not in FORMATS:
-        print(f"helploop report: --period is one of {', '.join(PERIODS)}; --format one of {', '.join(FORMATS)}",
+    who = f"helploop {'metrics' if options.format.startswith(SUMMARY) else 'report'}"
+    if options.period not in PERIODS or options.format not in (*FORMATS, SUMMARY, f"{SUMMARY}-json"):
+        print(f"{who}: --period is one of {', '.join(PERIODS)}; --format one of {', '.join(FORMATS)}",
               file=err)
         return 2
-    departments = _departments(kb_dir, err)
+    departments = _departments(kb_dir, err, who)
     if options.department is not None and departments and options.department not in departments:
-        print(f"helploop report: unknown department {options.department!r} (known: {', '.join(departments)})",
+        print(f"{who}: unknown department {options.department!r} (known: {', '.join(departments)})",
               file=err)
         return 2
     try:
         with dbtool.existing(url) as (state, _engine):
             problem = state.problem()
         if problem:
-            print(f"helploop report: {problem}", file=err)
+            print(f"{who}: {problem}", file=err)
             return 1
         report = dbtool._read(reader_engine(url), lambda engine: _compute(engine, departments, options, now))
     except dbtool.Unusable as error:
-        print(f"helploop report: {error}", file=err)
+        print(f"{who}: {error}", file=err)
         return dbtool.DATABASE_ERROR
     names = cached_names(url, [f.key for f in report.staff]) if options.format == "table" else {}  # JSON/CSV: ids
     return _emit(report, state.where, options, out, err, names)
@@ -70,18 +73,24 @@ def _compute(engine: Any, departments: dict, options: Options, now: datetime) ->
         engine.dispose()
 
 
-def _departments(kb_dir: Path, err: TextIO) -> dict:
+def _departments(kb_dir: Path, err: TextIO, who: str) -> dict:
     """The KB's departments (their standards and working hours); none, with a warning, when it does not load."""
     try:
         return dict(load_kb(kb_dir).departments)
     except KbError as error:
         first = error.errors[0] if getattr(error, "errors", None) else str(error)
-        print(f"helploop report: warning: the knowledge base at {kb_dir} does not load ({first}); "
+        print(f"{who}: warning: the knowledge base at {kb_dir} does not load ({first}); "
               "no standards, and working time is wall-clock time", file=err)
         return {}
 
 
 def _emit(report: Report, where: str, options: Options, out: TextIO, err: TextIO, names: Names) -> int:
+    if options.format == SUMMARY:
+        show_summary(report, where, out)
+        return 0
+    if options.format == f"{SUMMARY}-json":
+        out.write(json.dumps(flat(report.overall)) + "\n")
+        return 0
     if options.format == "table":
         text = None
     elif options.format == "html":
@@ -154,38 +163,20 @@ def to_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def shown(measure: str, value: Any) -> str:
-    """A figure as people read it: durations as 1h 05m, rates as percentages, n/a when there is nothing yet."""
-    if value is None:
-        return "n/a"
-    if measure in SECONDS:
-        return duration(float(value))
-    if measure in RATES:
-        return f"{value:.0%}"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
-
-
-def duration(seconds: float) -> str:
-    """1d 02h, 3h 05m, 12m 30s, 45s."""
-    s = int(round(seconds))
-    days, rest = divmod(s, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
-
-
 TABLE_MEASURES = ("requests", "self_service_confirmed", "self_service_rate", "false_answers", "false_answer_rate",
                   "answers_expired_unconfirmed", "escalated", "first_response_median", "first_response_median_working",
                   "first_response_p90", "first_response_p90_working", "claim_median", "claim_median_working",
                   "handling_median", "handling_median_working", "handling_p90_working", "resolve_median",
                   "resolve_median_working", "one_touch", "one_touch_rate", "reopen_rate", "transferred", "bounced",
                   "unclaimed_escalations", "followups_unanswered", "open", "ratings", "rating_mean")
+
+
+def show_summary(report: Report, where: str, out: TextIO) -> None:
+    """`helploop metrics` and the demo: every overall measure, one per row (README.md, "Measures")."""
+    rows = table("METRIC", "VALUE", right=("VALUE",))
+    for measure, value in flat(report.overall).items():
+        rows.add_row(measure.replace("_", " "), shown(measure, value))
+    show(out, f"metrics from {where}", rows)
 
 
 def show_tables(report: Report, where: str, out: TextIO, names: Names | None = None) -> None:

@@ -15,12 +15,13 @@ from typing import TextIO
 from wiring.app import Helploop, build
 from bot.clock import ManualClock
 from localslack.webapi import LocalSlack
-from bot.metrics import compute, render_metrics
+from bot.measures import compute_report, flat, readable
 from wiring.scheduler import start_scheduler
 from wiring.server import Server
 from wiring.settings import EXAMPLE_KB_DIR, Settings
 from localslack.sender import SlackSim
 from storage import queries
+from storage.measure_queries import Selection
 
 MENTION = re.compile(r"<@([A-Z0-9]+)>")
 SECRET = "demo-signing-secret"
@@ -165,6 +166,7 @@ def _script(demo: Demo) -> None:
     demo.settle()
     request = demo.request("C0HLGENERAL", sent.ts)
     triage = request.triage_channel
+    demo.wait_until(6)  # the first human response is measured from here (the bot's own reply does not count)
     demo.say("Someone outside the department tries to claim it, then two of its staff click at once")
     demo.click("U0HLMAGDA", "Claim", "helploop.triage.claim", request, triage, request.triage_ts)
     staff = demo.app.kb.departments[request.department_id].staff
@@ -174,6 +176,7 @@ def _script(demo: Demo) -> None:
     demo.says(staff[0], triage, "Does it buzz with the lights off too? Which cable is plugged in?", request.triage_ts)
     demo.says("U0HLLAN", "C0HLGENERAL", "Yes, even with the lights off. It's the grey HDMI cable.", sent.ts)
     demo.says(staff[0], triage, "// probably the HDMI extender: ordering a new one (internal note)", request.triage_ts)
+    demo.wait_until(40)
     demo.resolve(staff[0], request, "Replaced the HDMI extender behind the screen.",
                  "If it buzzes again, unplug the extender for ten seconds.")
 
@@ -217,6 +220,14 @@ def _unclaimed_then_transferred(demo: Demo) -> None:
     demo.click("U0HLMAREK", "Claim", "helploop.triage.claim", request, request.triage_channel, request.triage_ts)
 
 
+SHOWN_MEASURES = ("requests", "self_service_confirmed", "self_service_rate", "false_answers", "escalated", "first_response_median",
+                  "first_response_median_working", "handling_median", "one_touch_rate", "reopen_rate", "transferred",
+                  "bounced", "open")
+
+
 def _print_metrics(demo: Demo) -> None:
-    demo.say("Service metrics (what `helploop metrics` prints for this database)")
-    print(render_metrics(compute(demo.app.sessions)), file=demo.out)
+    demo.say("Service measures (`helploop metrics` prints all of them; `helploop report` per department and week)")
+    report = compute_report(demo.app.sessions, demo.app.kb.departments, Selection(), demo.clock.now())
+    figures = flat(report.overall)
+    for measure in SHOWN_MEASURES:
+        print(f"  {measure.replace('_', ' '):<32} {readable(measure, figures[measure])}", file=demo.out)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.metrics import compute
+from bot.measures import compute_report, flat
 from wiring.settings import EXAMPLE_KB_DIR
 from handlers.action_ids import ActionId, CallbackId
 from storage import queries
+from storage.measure_queries import Selection
 from bot.words import Status
 from tests.flows import (EMPLOYEE_DM, IT_TRIAGE, claimed, click, escalate, reload, resolved, text_of,
                          wait_call, wait_recorded)
@@ -153,8 +154,8 @@ def test_transfer_moves_the_request_with_its_history_and_tells_the_employee_once
         mark = click(h, ONCALL, ActionId.CLAIM, moved, FINANCE_TRIAGE, moved.triage_ts)
         assert "Only members of Finance" in text_of(wait_call(h, mark, "response_url"))
         claimed(h, moved, FINANCE_STAFF)
-        metrics = compute(h.app.sessions)
-        assert (metrics.transferred, metrics.bounced) == (1, 0)
+        figures = flat(compute_report(h.app.sessions, h.app.kb.departments, Selection(), h.clock.now()).overall)
+        assert (figures["transferred"], figures["bounced"], figures["transfers"]) == (1, 0, 1)
 
 
 def test_after_hours_a_named_person_is_paged_when_the_policy_says_so(sqlite_url, tmp_path):

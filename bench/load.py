@@ -26,6 +26,9 @@ prints round trips per event by thread (ack = waitress threads, inbox workers, s
 statements on the ack path and where the ack time goes. The instrumentation costs a little, so the
 figures of the profiled run are not the ones in the table.
 
+`helploop run` acknowledges in one process and works in a child process (wiring/worker.py); the
+CPU figures add up both, and --profile instruments the acknowledging process only.
+
 --before REF adds "sqlite@REF" and "postgresql@REF": the same tree with the product files the load
 work may touch (--before-paths) taken from git REF, run in the same round as everything else.
 """
@@ -202,6 +205,7 @@ class Target:
     database: str | None = None  # "sqlite" or "postgresql"
     tree: Path | None = None     # run helploop from this source tree (PYTHONPATH) instead of ROOT
     profile: bool = False
+    env: dict[str, str] = field(default_factory=dict)  # extra settings (a --variant)
 
 
 @dataclass
@@ -288,6 +292,20 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and of its descendants now alive (helploop run's worker child)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _proc_cpu(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return total
+
+
 def _machine() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -296,10 +314,10 @@ def _machine() -> tuple[float, float]:
 
 
 def cpu_snapshot(child_pid: int, app_name: str, pg_server: str | None) -> dict[str, Any]:
-    """CPU used so far by the child, by this process (clients + LocalSlack), by the child's PostgreSQL
+    """CPU used so far by the child (and its worker child), by this process (clients + LocalSlack), by the child's PostgreSQL
     backends (found by application_name), and by the whole machine."""
     own = os.times()
-    snap: dict[str, Any] = {"child": _proc_cpu(child_pid), "bench": own.user + own.system,
+    snap: dict[str, Any] = {"child": _tree_cpu(child_pid), "bench": own.user + own.system,
                             "machine": _machine(), "wall": time.monotonic(), "backends": {}}
     if pg_server:
         import psycopg
@@ -376,9 +394,10 @@ def run_target(target: Target, args: argparse.Namespace, questions: list[str], t
             env["HELPLOOP_BENCH_PROFILE"] = str(profile_path)
         else:
             command = [str(Path(sys.executable).parent / "helploop"), "run", "--host", "127.0.0.1"]
+        env.update(target.env)
         if target.tree is not None:
             env["PYTHONPATH"] = str(target.tree)
-            env["KB_DIR"] = str(ROOT / "kb" / "example")
+            env["KB_DIR"] = str(target.tree / "kb" / "example")  # the tree's own KB (its schema may be older)
         child = Child(command, env, work, port, work / "child.log")
         cleanup.append(child.stop)
         child.wait_healthy()
@@ -539,6 +558,8 @@ def main() -> None:
     parser.add_argument("--tree", action="append", default=[], metavar="LABEL[:DB]=DIR",
                         help="also run helploop from another source tree (a variant being tried), on both "
                              "databases or only the one named")
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL=NAME=VALUE[,NAME=VALUE]",
+                        help="also run this tree with other settings (e.g. 'one process=WORKER_PROCESS=0')")
     parser.add_argument("--py-spy", metavar="BIN", help="record helploop children with py-spy while sending")
     parser.add_argument("--pg", default=PG, help="PostgreSQL server URL (default: %(default)s)")
     parser.add_argument("--send-timeout", type=float, default=300.0)
@@ -570,6 +591,13 @@ def main() -> None:
             parser.error(f"--tree {spec}: expected LABEL[:sqlite|:postgresql]=DIR, DIR a copy of the source tree")
         targets += [Target(f"helploop {db} [{label}]", "helploop", db, tree=Path(folder).resolve())
                     for db in DATABASES if db in wanted and only in ("", db)]
+    for spec in args.variant:
+        label, _, settings = spec.partition("=")
+        pairs = [item.partition("=") for item in settings.split(",")]
+        if not label or not pairs or any(not name or not sep for name, sep, _ in pairs):
+            parser.error(f"--variant {spec}: expected LABEL=NAME=VALUE[,NAME=VALUE]")
+        targets += [Target(f"helploop {db} [{label}]", "helploop", db, env={n: v for n, _, v in pairs})
+                    for db in DATABASES if db in wanted]
     questions = answerable_questions()
     print(f"{args.events} events per target, {args.clients} clients, {args.rounds} round(s); "
           f"{len(questions)} distinct KB questions; {os.cpu_count()} CPUs")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.failpoints import failpoint
+from bot.pacing import ArrivalPacer
 from storage import inbox_queries
 from storage.engine import one_statement
 from storage.group_commit import GroupCommit
@@ -54,7 +55,8 @@ class Inbox:
     """Stores Slack requests durably and processes them on a small pool of workers."""
 
     def __init__(self, intake: sessionmaker[Session], sessions: sessionmaker[Session], clock: Clock, *,
-                 workers: int = 8, lease: timedelta = timedelta(seconds=20), budget: float = 1.5) -> None:
+                 workers: int = 8, lease: timedelta = timedelta(seconds=20), budget: float = 1.5,
+                 pacer: ArrivalPacer | None = None) -> None:
         self.intake, self.sessions, self.clock, self.lease, self.budget = intake, sessions, clock, lease, budget
         self._store = GroupCommit(self._store_batch)
         self.processor: Processor | None = None
@@ -64,6 +66,7 @@ class Inbox:
         self._running = 0
         self._closed = False
         self._hand_off: Callable[[int], None] | None = None
+        self.pacer = pacer or ArrivalPacer()
 
     def hand_off(self, to: Callable[[int], None]) -> None:
         """Let another process do the work: `kick` passes each stored id to `to` instead of a local worker."""
@@ -82,6 +85,7 @@ class Inbox:
         if self._hand_off is not None:
             self._hand_off(item_id)
             return
+        self.pacer.arrived()
         self._submit(item_id)
 
     def run_due(self, wait: bool = True, timeout: float = 30.0) -> int:
@@ -126,6 +130,7 @@ class Inbox:
 
     def _work(self, item_id: int) -> None:
         try:
+            self.pacer.hold_back()  # acks first (bot/pacing.py); claimed after, so the lease starts now
             item = self._claim(item_id)
             if item is not None:
                 self._process(item)

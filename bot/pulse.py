@@ -1,32 +1,58 @@
 """The pulse survey: every `pulse_days`, a department asks a seeded sample of its recent requesters how it is doing.
 
-Off unless a department sets `feedback.pulse_days`. The sample is drawn with a random generator seeded
-by (seed, department, day), so the same clock and seed pick the same people. Staff, anonymous
-requesters and anyone in the department's rating cooldown are never asked. Answers are stored as
-survey rows of kind "pulse" (scores 1-5), beside the ratings after a fix.
+Off unless a department sets `feedback.pulse_days`. Pulses keep a fixed calendar, so every replica plans the same
+time: every `pulse_days` local days counted from Monday 1 January 2024, at 10:00 in the department's zone (a weekly
+pulse comes on Mondays). One timer row per department is due at its next pulse; a tick plans the missing ones (a
+unique due time per department, so two replicas plan one row) and the runner claims due rows (one worker wins).
+Asking finishes the row with a conditional UPDATE, queues the questions and plans the next pulse, all in one
+transaction; a removed or changed `pulse_days` cancels or moves the planned row (bot.digest works the same way).
+The sample is drawn with a random generator seeded by (seed, department, the pulse's local day), so the same seed
+picks the same people. Staff, anonymous requesters and anyone in the department's rating cooldown are never asked;
+each question waits for its person's daytime. Answers are survey rows of kind "pulse" (scores 1-5), beside the
+ratings after a fix.
 """
 from __future__ import annotations
 
+import logging
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.daytime import DAYTIME, Daytime
+from bot.digest import zone_of
 from bot.messages import SurveyMessages
+from bot.oncall import local_instant
 from bot.outbox import Outbox
 from bot.people import LANGUAGES, language_of_locale
 from bot.requests import RequestStore
 from bot.surveys import DEFAULT_SEED
-from bot.words import FEEDBACK_SOURCE
+from bot.words import FEEDBACK_SOURCE, TimerKind
 from kb import Department
+from storage import digest_queries as dq
 from storage import feedback_queries as fq
 from storage import people_queries
+from storage.models import TimerState
+
+log = logging.getLogger(__name__)
+EPOCH = date(2024, 1, 1)  # a Monday: pulse days are counted from it, so a weekly pulse comes on Mondays
+PULSE_TIME = time(10)     # in the department's zone; each question then waits for its person's daytime
+
+
+def next_due(department: Department, after: datetime) -> datetime:
+    """The first pulse time strictly after `after`: every `pulse_days` local days from EPOCH, at PULSE_TIME."""
+    every, zone = department.feedback.pulse_days, zone_of(department)
+    assert every is not None
+    day = after.astimezone(zone).date()
+    day += timedelta(days=-(day - EPOCH).days % every)  # the first pulse day on or after `after`'s local day
+    while (at := local_instant(day, PULSE_TIME, zone)) <= after:
+        day += timedelta(days=every)
+    return at
 
 
 class Pulse:
-    """Sends due pulse questions and takes their answers."""
+    """Plans each department's pulse timer, asks the pulse when it is due and takes the answers."""
 
     def __init__(self, store: RequestStore, outbox: Outbox, say: SurveyMessages, clock: Clock,
                  seed: str = DEFAULT_SEED, default_language: str = LANGUAGES[0], daytime: Daytime = DAYTIME) -> None:
@@ -34,31 +60,62 @@ class Pulse:
         self.default_language = default_language
         self.daytime = daytime  # each question waits for its person's daytime (bot.daytime)
 
-    def run(self) -> int:
-        """Scheduler tick: ask every department's due pulse; returns how many people were asked."""
+    def plan(self) -> int:
+        """Tick: give every department with a pulse its next timer (and drop or move those whose setting changed);
+        returns how many were planned."""
         now = self.clock.now()
-        return sum(self._department(department, now) for department in self.store.kb().departments.values()
-                   if department.feedback.pulse_days)
-
-    def _department(self, department: Department, now: datetime) -> int:
-        settings = department.feedback
+        wanted = {d.id: next_due(d, now) for d in self.store.kb().departments.values() if d.feedback.pulse_days}
+        if not wanted:  # no write transaction every tick; a row left from a switched-off pulse ends when due
+            return 0
+        planned = 0
         with self.store.sessions.begin() as session:
-            last = fq.last_pulse(session, department.id)
-            if last is not None and now - last < timedelta(days=settings.pulse_days or 0):
-                return 0
-            since = now - timedelta(days=settings.pulse_lookback_days)
-            cooldown = now - timedelta(days=settings.cooldown_days)
-            people = [user for user in fq.recent_requesters(session, department.id, since, FEEDBACK_SOURCE)
-                      if user not in department.staff
-                      and not (settings.cooldown_days and fq.asked_since(session, user, cooldown))]
-            chosen = sorted(random.Random(f"{self.seed}:{department.id}:{now.date().isoformat()}")  # noqa: S311
-                            .sample(people, min(settings.pulse_sample, len(people))))
-            for user in chosen:
-                survey = fq.save_survey(session, None, fq.PULSE, department_id=department.id, staff_id=None,
-                                        user_id=user, sampled=True, skipped=None, asked_at=now)
-                self.outbox.add(session, self.say.pulse_question(user, department.name, survey.id,
-                                                                 self._language(session, user)), now,
-                                not_before=self.daytime.due(session, user, department, now))
+            held = dq.planned(session, TimerKind.PULSE)
+            for subject, timer in held.items():
+                if timer.state != TimerState.PENDING or timer.due_at <= now:
+                    continue  # running, or due: the runner decides (a pulse turned off is finished there)
+                if subject not in wanted:
+                    dq.cancel(session, timer.id, now)
+                elif timer.due_at != wanted[subject]:
+                    dq.move(session, timer.id, wanted[subject])
+            for subject, due in wanted.items():
+                if subject not in held:
+                    planned += dq.plan(session, TimerKind.PULSE, subject, due, now)
+        return planned
+
+    def send(self, timer_id: int, _request_id: int | None = None) -> bool:
+        """Timer: ask the department's sample and plan its next pulse, in one transaction."""
+        now = self.clock.now()
+        with self.store.sessions.begin() as session:
+            timer = dq.get_timer(session, timer_id)
+            if timer is None:
+                return False
+            due, attempts = timer.due_at, timer.attempts
+            department = self.store.kb().departments.get(timer.subject or "")
+            if not dq.finish_held(session, timer_id, attempts, now):
+                return False  # the lease ran out and another worker took it: it asks this pulse
+            if department is None or not department.feedback.pulse_days:
+                return False  # switched off after it was planned: the row ends, nobody is asked
+            asked = self._ask(session, department, due, now)
+            dq.plan(session, TimerKind.PULSE, department.id, next_due(department, max(now, due)), now)
+        log.info("pulse survey of %s: %d asked", department.id, asked)
+        return True
+
+    def _ask(self, session: Session, department: Department, due: datetime, now: datetime) -> int:
+        settings = department.feedback
+        since = now - timedelta(days=settings.pulse_lookback_days)
+        cooldown = now - timedelta(days=settings.cooldown_days)
+        people = [user for user in fq.recent_requesters(session, department.id, since, FEEDBACK_SOURCE)
+                  if user not in department.staff
+                  and not (settings.cooldown_days and fq.asked_since(session, user, cooldown))]
+        day = due.astimezone(zone_of(department)).date().isoformat()
+        chosen = sorted(random.Random(f"{self.seed}:{department.id}:{day}")  # noqa: S311
+                        .sample(people, min(settings.pulse_sample, len(people))))
+        for user in chosen:
+            survey = fq.save_survey(session, None, fq.PULSE, department_id=department.id, staff_id=None,
+                                    user_id=user, sampled=True, skipped=None, asked_at=now)
+            self.outbox.add(session, self.say.pulse_question(user, department.name, survey.id,
+                                                             self._language(session, user)), now,
+                            not_before=self.daytime.due(session, user, department, now))
         return len(chosen)
 
     def _language(self, session: Session, user_id: str) -> str:

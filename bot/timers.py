@@ -12,6 +12,7 @@ from bot.escalation import EscalationChain
 from bot.followups import Followups
 from bot.messages import Messages
 from bot.outbox import Outbox
+from bot.pulse import Pulse
 from bot.requests import RequestStore, audit, history
 from bot.words import BOT_ACTOR, Action, Status, TimerKind
 from storage import queries
@@ -25,9 +26,11 @@ class TimerRunner:
     """Claims due timer rows in batches and carries them out."""
 
     def __init__(self, store: RequestStore, outbox: Outbox, say: Messages, chain: EscalationChain,
-                 followups: Followups, clock: Clock, digests: WeeklyDigest | None = None) -> None:
+                 followups: Followups, clock: Clock, digests: WeeklyDigest | None = None,
+                 pulses: Pulse | None = None) -> None:
         self.store, self.outbox, self.say, self.clock = store, outbox, say, clock
-        self.digests = digests  # plans the weekly digests' timers on every run (bot.digest)
+        # Each plans its departments' timers on every run (bot.digest, bot.pulse); the rows then run like any other.
+        self.planners: list[WeeklyDigest | Pulse] = [p for p in (digests, pulses) if p is not None]
         self.handlers: dict[TimerKind, Callable[[int, int], bool]] = {
             TimerKind.FOLLOWUP: followups.ask,
             TimerKind.FOLLOWUP_EXPIRY: followups.expire,
@@ -40,15 +43,17 @@ class TimerRunner:
         }
         if digests is not None:
             self.handlers[TimerKind.DIGEST] = digests.send
+        if pulses is not None:
+            self.handlers[TimerKind.PULSE] = pulses.send
 
     def run_due(self, batch: int = 100, max_batches: int = 100) -> int:
         """Run the due timers this worker can claim, batch by batch; returns how many acted."""
         done = 0
-        if self.digests is not None:
+        for planner in self.planners:
             try:
-                self.digests.plan()
+                planner.plan()
             except Exception:  # planning waits for the next tick; due timers must still run
-                log.exception("could not plan the weekly digests")
+                log.exception("could not plan the %s timers", type(planner).__name__)
         for _ in range(max_batches):  # what is left waits for the next tick
             with self.store.sessions.begin() as session:
                 timers = [(t.id, t.kind, t.request_id, t.attempts)
@@ -67,7 +72,7 @@ class TimerRunner:
             now = self.clock.now()
             with self.store.sessions.begin() as session:
                 queries.finish_timer(session, timer_id, now)
-                if request_id is None:  # a timer of no request (a digest): the log says it
+                if request_id is None:  # a timer of no request (a digest, a pulse): the log says it
                     log.error("timer %s (%s) given up after %s tries", timer_id, kind, attempts - 1)
                     return 0
                 audit(session, request_id, now, BOT_ACTOR, Action.TIMER_GAVE_UP, None, None, kind=kind,

@@ -38,6 +38,7 @@ class TimerKind(StrEnum):
     ANSWER_RETRY = "answer_retry"
     RECHECK = "recheck"                  # days after a confirmed fix: "Is it still fixed?" (per department)
     DIGEST = "digest"                    # a department's weekly digest (no request: the row names the department)
+    PULSE = "pulse"                      # a department's pulse survey (no request: the row names the department)
 
 
 class Purpose(StrEnum):

@@ -44,7 +44,7 @@ class StoreSlots:
     progress has waited longer than that, the database is stalled and the request is refused at once.
     """
 
-    def __init__(self, size: int = 4, patience: float = 0.2) -> None:
+    def __init__(self, size: int = 8, patience: float = 0.2) -> None:
         self.size, self.patience = size, patience
         self._cond = threading.Condition()
         self._since: list[float] = []  # when each store in progress started (monotonic)
@@ -158,6 +158,7 @@ class SlackEdge:
         refusal = immediate_errors(payload)
         if refusal is not None:
             return refusal, "form_errors"
+        ack = acknowledgement(payload)  # from the form as sent: the thank-you is in its language
         payload, body = scrub_anonymous(payload, body, mode)  # anonymous feedback: its author is never stored
         try:
             with self.slots.slot():
@@ -171,7 +172,7 @@ class SlackEdge:
         if item_id is None:
             return None, "duplicate"
         self.inbox.kick(item_id)
-        return acknowledgement(payload), f"stored #{item_id}"
+        return ack, f"stored #{item_id}"
 
 
 def kind_of(payload: dict[str, Any]) -> str:

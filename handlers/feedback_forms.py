@@ -13,6 +13,7 @@ from handlers.i18n import view_language
 from handlers.parse import database_id, dig, pick_of, strings
 
 SCRUBBED_USER = {"id": ""}  # what an anonymous feedback submission says about its author
+VIEW_KEPT = ("id", "type", "callback_id", "team_id", "app_id", "bot_id")  # of an anonymous form's view
 
 
 def score_of(body: dict[str, Any]) -> tuple[int, int] | None:
@@ -55,15 +56,29 @@ def submission_key(payload: dict[str, Any]) -> str:
 def scrub_anonymous(payload: dict[str, Any], body: str, mode: str) -> tuple[dict[str, Any], str]:
     """An anonymous feedback submission, stored without its author: the user is replaced before the inbox sees it.
 
-    Everything else in the payload (the form's values, the view) names nobody; the response URLs of a
-    view submission are dropped too. Other payloads are returned as they came.
+    The response URLs go too, and the view keeps only what processing reads (its id, callback and the three
+    answers): the form's blocks, title and option labels are in the author's language (block id `language-xx`,
+    translated words), a hint in a small team. The thank-you in that language is built from the payload as it
+    came (`acknowledgement`, before scrubbing) and never stored. Other payloads are returned as they came.
     """
-    if not is_feedback_form(payload) or not feedback_submission(dig(payload, "view"))[2]:
+    view = dig(payload, "view")
+    if not is_feedback_form(payload) or not feedback_submission(view)[2]:
         return payload, body
-    scrubbed = {key: value for key, value in payload.items() if key not in ("user", "response_urls")}
+    scrubbed = {key: value for key, value in payload.items() if key not in ("user", "response_urls", "view")}
     scrubbed["user"] = dict(SCRUBBED_USER)
+    scrubbed["view"] = {**{key: view[key] for key in VIEW_KEPT if key in view}, "state": {"values": _answers(view)}}
     text = json.dumps(scrubbed)
     return scrubbed, text if mode == "socket_mode" else urlencode({"payload": text})
+
+
+def _answers(view: dict[str, Any]) -> dict[str, Any]:
+    # The form's values as feedback_submission reads them, without the chosen options' (translated) labels.
+    values = dig(view, "state", "values")
+    department = strings(dig(values, "department", "value", "selected_option")).get("value")
+    text = strings(dig(values, "text", "value")).get("value")
+    return {"department": {"value": {"type": "static_select", "selected_option": {"value": department}}},
+            "text": {"value": {"type": "plain_text_input", "value": text}},
+            "anonymous": {"value": {"type": "checkboxes", "selected_options": [{"value": "anonymous"}]}}}
 
 
 def acknowledgement(payload: dict[str, Any]) -> dict[str, Any] | None:

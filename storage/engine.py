@@ -16,18 +16,20 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, timeout_seconds: float = 30.0) -> Engine:
+def make_engine(url: str, timeout_seconds: float = 30.0, *, eager: bool = False) -> Engine:
     """An engine for a SQLAlchemy URL (sqlite:///file.db or postgresql+psycopg://...).
 
     No statement, lock wait or wait for a pooled connection lasts longer than `timeout_seconds`: a
-    stalled database makes the caller fail fast instead of holding its thread.
+    stalled database makes the caller fail fast instead of holding its thread. `eager` (SQLite, the
+    engine that stores Slack requests): while another process holds the write lock, look again every
+    millisecond instead of SQLite's backing-off naps (up to 100 ms), so acks get the lock first.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout_seconds},
                                pool_timeout=timeout_seconds, hide_parameters=True)
-        _tune_sqlite(engine, timeout_seconds, _turns_for(make_url(url).database))
+        _tune_sqlite(engine, timeout_seconds, _turns_for(make_url(url).database), eager)
         return engine
     millis = int(timeout_seconds * 1000)
     given = make_url(url).query.get("options", "")  # e.g. a search_path: keep it, add the timeouts
@@ -116,7 +118,7 @@ def _turns_for(database: str | None) -> _Turns | None:
         return _TURNS.setdefault(os.path.realpath(database), _Turns())
 
 
-def _tune_sqlite(engine: Engine, timeout_seconds: float, turns: _Turns | None) -> None:
+def _tune_sqlite(engine: Engine, timeout_seconds: float, turns: _Turns | None, eager: bool = False) -> None:
     # pysqlite's own BEGIN is deferred, so two writers that both read first deadlock with
     # "database is locked"; taking the write lock at BEGIN makes them wait for each other.
     @event.listens_for(engine, "connect")
@@ -139,8 +141,7 @@ def _tune_sqlite(engine: Engine, timeout_seconds: float, turns: _Turns | None) -
             raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
         try:
             # Another process may hold the lock: wait for it only what is left of this caller's budget.
-            owner.execute(f"PRAGMA busy_timeout={int(left * 1000)}")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_polling(owner, left) if eager else _begin_waiting(conn, owner, left)
         except BaseException:
             turns.give_back(owner)
             raise
@@ -168,6 +169,34 @@ def _tune_sqlite(engine: Engine, timeout_seconds: float, turns: _Turns | None) -
     dialect.do_commit, dialect.do_rollback = do_commit, do_rollback  # type: ignore[method-assign]
     for name in ("checkin", "close", "invalidate"):
         event.listen(engine.pool, name, lambda dbapi_connection, *_: turns.give_back(dbapi_connection))
+
+
+def _begin_waiting(conn: Any, dbapi_connection: Any, budget: float) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write lock with SQLite's busy handler."""
+    dbapi_connection.execute(f"PRAGMA busy_timeout={int(budget * 1000)}")
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_polling(dbapi_connection: Any, budget: float) -> None:
+    """BEGIN IMMEDIATE, trying again every millisecond while another process holds the write lock.
+
+    SQLite's own busy handler sleeps longer the longer it waits (up to 100 ms between looks), so a
+    writer that has waited a while misses the moments the lock is free: measured in bench/load.py as
+    acks refused while the worker process kept taking the lock back.
+    """
+    deadline = time.monotonic() + budget
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, error) from None
+                time.sleep(0.001)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={max(1, int((deadline - time.monotonic()) * 1000))}")
 
 
 def ping(engine: Engine) -> bool:

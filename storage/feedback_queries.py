@@ -57,12 +57,6 @@ def asked_since(session: Session, user_id: str, since: datetime, except_request:
     return session.scalar(select(func.count()).select_from(Survey).where(*conditions)) > 0
 
 
-def last_pulse(session: Session, department_id: str) -> datetime | None:
-    """When the department's last pulse survey was sent, or None."""
-    return session.scalar(select(func.max(Survey.asked_at))
-                          .where(Survey.kind == PULSE, Survey.department_id == department_id))
-
-
 def recent_requesters(session: Session, department_id: str, since: datetime, exclude_source: str) -> list[str]:
     """Named people who asked the department something since `since` (anonymous ones are never listed), sorted."""
     rows = session.scalars(

@@ -117,17 +117,27 @@ def test_named_feedback_is_answered_by_the_department_through_the_relay(sqlite_u
         assert reload(h, request.id).claimed_by == HR_STAFF  # the reply claimed it, as for any request
 
 
-@pytest.fixture
-def recheck_kb(tmp_path) -> Path:
-    """kb/example with IT re-checking fixes after 7 days and running a weekly pulse of two people."""
-    kb_dir = tmp_path / "kb"
+def _kb_with_it_feedback(kb_dir: Path, feedback: str) -> Path:
+    """kb/example copied to `kb_dir` with IT's `feedback:` settings."""
     shutil.copytree(EXAMPLE_KB_DIR, kb_dir)
     departments = kb_dir / "departments.yaml"
     text_ = departments.read_text()
-    changed = text_.replace("    name: IT\n", "    name: IT\n    feedback: {recheck_days: 7, pulse_days: 7, pulse_sample: 2}\n", 1)
+    changed = text_.replace("    name: IT\n", f"    name: IT\n    feedback: {feedback}\n", 1)
     assert changed != text_
     departments.write_text(changed)
     return kb_dir
+
+
+@pytest.fixture
+def recheck_kb(tmp_path) -> Path:
+    """kb/example with IT re-checking fixes after 7 days."""
+    return _kb_with_it_feedback(tmp_path / "kb", "{recheck_days: 7}")
+
+
+@pytest.fixture
+def pulse_kb(tmp_path) -> Path:
+    """kb/example with IT running a weekly pulse of two people (Mondays 10:00 in Warsaw)."""
+    return _kb_with_it_feedback(tmp_path / "kb", "{pulse_days: 7, pulse_sample: 2}")
 
 
 def test_is_it_still_fixed_no_reopens_it_with_the_same_person(sqlite_url, recheck_kb):
@@ -147,13 +157,15 @@ def test_is_it_still_fixed_no_reopens_it_with_the_same_person(sqlite_url, rechec
         assert (row.status, row.claimed_by, row.reopen_count) == ("reopened", IT_STAFF[0], 1)
 
 
-def test_a_pulse_question_is_answered_in_one_click(sqlite_url, recheck_kb):
-    with running(sqlite_url, kb_dir=recheck_kb) as h:
-        escalate(h)
+def test_a_pulse_question_is_answered_in_one_click(sqlite_url, pulse_kb):
+    with running(sqlite_url, kb_dir=pulse_kb) as h:
+        escalate(h)  # Monday 10:30 in Warsaw: the first weekly pulse is next Monday 10:00
         mark = len(h.slack.calls())
-        assert h.app.pulse.run() == 1  # one named, non-staff person asked IT something lately
+        h.advance(days=6, hours=23)
+        assert not [c for c in h.slack.calls()[mark:] if "how happy are you" in text_of(c)]
+        h.advance(hours=1)
         question = wait_call(h, mark, "chat.postMessage", EMPLOYEE, "how happy are you")
-        with h.app.sessions.begin() as session:
+        with h.app.sessions.begin() as session:  # one named, non-staff person asked IT something lately
             survey_id = session.execute(text("SELECT id FROM surveys WHERE kind = 'pulse'")).scalar_one()
         assert f"{survey_id}|5" in json.dumps(question.args["blocks"])
         h.sim.block_action(EMPLOYEE, f"{ActionId.PULSE}.5", f"{survey_id}|5", EMPLOYEE_DM, None)
@@ -161,7 +173,11 @@ def test_a_pulse_question_is_answered_in_one_click(sqlite_url, recheck_kb):
         with h.app.sessions.begin() as session:
             [summary] = fq.rating_summary(session, kinds=(fq.PULSE,))
         assert (summary.department_id, summary.count, summary.mean) == ("it", 1, 5.0)
-        assert h.app.pulse.run() == 0  # not again this week
+        h.advance(days=6)
+        with h.app.sessions.begin() as session:  # not again this week; the next one is planned
+            assert session.execute(text("SELECT count(*) FROM surveys WHERE kind = 'pulse'")).scalar_one() == 1
+            assert session.execute(text("SELECT state FROM timers WHERE kind = 'pulse' ORDER BY due_at")
+                                   ).scalars().all() == ["done", "pending"]
 
 
 def _form(department: str, words: str, anonymous: bool = False) -> dict:

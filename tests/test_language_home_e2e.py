@@ -3,7 +3,10 @@ reader's language, end to end: signed requests into the real app, users.info ans
 each person's locale, and the text a person would see."""
 from __future__ import annotations
 
+from urllib.parse import unquote_plus
+
 import pytest
+from sqlalchemy import text as sql
 
 from handlers.action_ids import ActionId, CallbackId
 from localslack.webapi import LocalSlack, render_message
@@ -123,3 +126,8 @@ def test_search_help_and_the_forms_are_in_the_invokers_language(h):
     thanks = submitted.json()["view"]
     assert thanks["title"]["text"] == "Dziękuję" and thanks["close"]["text"] == "Zamknij"
     assert "Dziękuję. Opinia została przekazana bez podpisu" in "\n".join(render_message(thanks))
+    with h.app.sessions.begin() as session:  # stored without the form's language (a hint in a small team)
+        stored = [unquote_plus(b) for b in session.execute(sql("SELECT body FROM inbox")).scalars()
+                  if CallbackId.FEEDBACK in unquote_plus(b)]
+    assert len(stored) == 1 and "Szybka pomoc" in stored[0]
+    assert "language-pl" not in stored[0] and "Opinia" not in stored[0] and KASIA not in stored[0]

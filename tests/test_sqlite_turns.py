@@ -3,6 +3,7 @@ released, to the waiter whose deadline comes first, so a Slack ack (1.5 s budget
 background work (30 s) that began waiting earlier."""
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -66,3 +67,37 @@ def test_a_waiter_whose_budget_runs_out_gets_database_is_locked(tmp_path):
         assert 0.25 <= time.monotonic() - started < 2
     holder_engine.dispose()
     impatient.dispose()
+
+
+def test_an_eager_engine_takes_the_lock_in_the_short_gap_another_process_leaves(tmp_path):
+    """Another process (here a raw sqlite3 connection: outside this process's turns) holds the write lock
+    for 400 ms, lets go for 5 ms, and takes it again. SQLite's own busy handler naps up to 100 ms at
+    a time and usually sleeps through the gap; the eager engine (acks) looks every millisecond."""
+    path = tmp_path / "eager.db"
+    acks = make_engine(f"sqlite:///{path}", timeout_seconds=1.5, eager=True)
+    with acks.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holding, stop = threading.Event(), threading.Event()
+
+    def hog() -> None:
+        while not stop.is_set():
+            other.execute("BEGIN IMMEDIATE")
+            holding.set()
+            time.sleep(0.4)
+            other.execute("COMMIT")
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=hog)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        started = time.monotonic()
+        with acks.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        assert time.monotonic() - started < 0.9  # in the first or second gap, well inside its 1.5 s
+    finally:
+        stop.set()
+        thread.join(5)
+        other.close()
+        acks.dispose()

@@ -33,8 +33,8 @@ from wiring.app import HealthCheck
 
 ACK_LIMIT = 2.5        # the ack budget is 1.5 s; Slack gives up after 3 s
 HEALTH_LIMIT = 1.0
-WAITRESS_THREADS = 8   # wiring.server.Server's default
-BURST = 12             # more requests at once than the server has threads
+WAITRESS_THREADS = 12  # wiring.server.Server's default
+BURST = 16             # more requests at once than the server has threads
 STALL_SECONDS = 3.0    # how long the lock is held once the burst is answered
 
 

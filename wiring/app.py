@@ -105,7 +105,7 @@ class Helploop:
     retention: Retention | None = field(default=None)  # the daily purge of texts past their retention
     people: People | None = field(default=None)  # the people directory (users.info, cached)
     home: Home | None = field(default=None)  # the App Home (published through the outbox)
-    pulse: Pulse | None = field(default=None)  # pulse surveys, asked on the scheduler's tick when due
+    pulse: Pulse | None = field(default=None)  # pulse surveys: timers planned and run by `timers`; answers
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -125,8 +125,6 @@ class Helploop:
     def tick(self) -> int:
         """One scheduler tick: due timers run, then what they queued is sent; returns timers that acted."""
         acted = self.timers.run_due()
-        if self.pulse is not None:
-            self.pulse.run()
         self.sweep()
         return acted
 
@@ -150,7 +148,7 @@ def build(settings: Settings, clock: Clock | None = None, *, upgrade: bool = Tru
     engine = make_engine(settings.database_url)
     if upgrade:
         migrate.upgrade(engine)
-    intake_engine = make_engine(settings.database_url, timeout_seconds=ACK_BUDGET_SECONDS)
+    intake_engine = make_engine(settings.database_url, timeout_seconds=ACK_BUDGET_SECONDS, eager=True)
     sessions = make_sessions(engine)
     outbox = Outbox(sessions, clock)
     say = SlackMessages()
@@ -171,9 +169,10 @@ def build(settings: Settings, clock: Clock | None = None, *, upgrade: bool = Tru
                   default_language=settings.default_language)
     transfers = Transfers(store, outbox, say, chain, clock, capture=capture)
     timers = TimerRunner(store, outbox, say, chain, followups, clock,
-                         digests=WeeklyDigest(store, outbox, SlackDigestMessages(), clock))
+                         digests=WeeklyDigest(store, outbox, SlackDigestMessages(), clock), pulses=pulse)
     inbox = Inbox(make_sessions(intake_engine), sessions, clock,
-                  lease=timedelta(seconds=settings.inbox_lease_seconds), budget=ACK_BUDGET_SECONDS)
+                  lease=timedelta(seconds=settings.inbox_lease_seconds), budget=ACK_BUDGET_SECONDS,
+                  workers=settings.inbox_workers)
     conversation = Conversation(store, outbox, say, lifecycle, clock, note_prefix=settings.note_prefix)
     bolt = build_bolt(client, Services(lifecycle, followups, transfers, conversation, outbox, kb_source.current,
                                        clock.now, lambda: backlog(sessions, clock), frozenset(settings.admins),

@@ -17,7 +17,7 @@ class Server:
     """A waitress server on a background thread (port 0 picks a free port)."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0,
-                 threads: int = 8) -> None:
+                 threads: int = 12) -> None:
         self._server: Any = create_server(app, host=host, port=port, threads=threads,
                                           max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
         self._thread: threading.Thread | None = None

@@ -35,6 +35,7 @@ class Settings:
     help_reactions: tuple[str, ...] = ("sos",)  # emoji that turn a message into a request
     slack_timeout_seconds: float = 10.0  # one Web API call; a post that times out is looked up before a retry
     inbox_lease_seconds: float = 20.0    # a stored Slack request a dead worker held is taken again after this
+    inbox_workers: int = 8               # threads processing stored Slack requests (per worker process)
     delivery_lease_seconds: float = 60.0  # a Slack write a dead sender held is sent (looked up first) after this
     sweep_seconds: float = 2.0           # how often unsent deliveries and unprocessed requests are looked for
     admins: tuple[str, ...] = ()        # Slack user ids allowed to use admin commands (/helploop status)
@@ -71,8 +72,9 @@ class Settings:
             delivery_lease = float(get("DELIVERY_LEASE_SECONDS") or 60)
             sweep = float(get("SWEEP_SECONDS") or 2)
             nice = int(get("WORKER_NICE") or 10)
+            inbox_workers = max(1, int(get("INBOX_WORKERS") or 8))
         except ValueError as error:
-            raise SettingsError(f"PORT, WORKER_NICE and the *_SECONDS settings must be numbers: {error}") from None
+            raise SettingsError(f"PORT, WORKER_NICE, INBOX_WORKERS and the *_SECONDS settings must be numbers: {error}") from None
         capture = _capture(get)
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
@@ -90,6 +92,7 @@ class Settings:
             help_reactions=_names(get("HELP_REACTIONS")) or ("sos",),
             slack_timeout_seconds=slack_timeout,
             inbox_lease_seconds=lease,
+            inbox_workers=inbox_workers,
             delivery_lease_seconds=max(delivery_lease, 3 * slack_timeout + 3),
             sweep_seconds=sweep,
             log_level=_choice("LOG_LEVEL", (get("LOG_LEVEL") or "INFO").upper(),

@@ -21,6 +21,7 @@ from tests.service.test_surveys import with_feedback
 T0 = MONDAY_MORNING                     # Monday 09:30 UTC: 01:30 in Los Angeles, 16:30 in Hanoi, 10:30 in Warsaw
 LOS_ANGELES, HANOI = "America/Los_Angeles", "Asia/Ho_Chi_Minh"
 LA_TUESDAY_NINE = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)   # 09:00 PST
+PULSE_MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a week after T0, 10:00 in Warsaw
 
 
 def cache_zone(service, user_id: str, tz: str) -> None:
@@ -133,14 +134,20 @@ def test_a_pulse_question_waits_for_each_persons_morning(any_service, transport)
     def pulses() -> list[str]:
         return [o.args["channel"] for o in transport.sent if o.args.get("what") == "pulse_question"]
 
-    assert Pulse(service.store, service.outbox, service.say, service.clock).run() == 2
+    pulse = Pulse(service.store, service.outbox, service.say, service.clock)
+    runner = TimerRunner(service.store, service.outbox, service.say, service.chain, service.followups,
+                         service.clock, pulses=pulse)
+    runner.run_due()
     service.settle()
-    assert pulses() == [awake[0]]  # 16:30 in Hanoi; 01:30 in Los Angeles
+    service.clock.advance(PULSE_MONDAY - T0)  # the weekly pulse: Monday 10:00 in Warsaw, IT's zone
+    runner.run_due()
+    service.settle()
+    assert pulses() == [awake[0]]  # 16:00 in Hanoi; 01:00 in Los Angeles
     # Other writes to the sleeper that concern no request (an App Home publish, a reply) are not held up.
     service.outbox.send(SlackWrite("views.publish", {"what": "home", "user_id": sleeper[0]}))
     service.settle()
     assert [o.args for o in transport.sent if o.method == "views.publish"] == [{"what": "home", "user_id": sleeper[0]}]
-    service.clock.advance(LA_TUESDAY_NINE - timedelta(days=1) - T0 - timedelta(minutes=1))  # Monday 08:59 there
+    service.clock.advance(LA_TUESDAY_NINE + timedelta(days=6) - service.clock.now() - timedelta(minutes=1))  # Monday 08:59 there
     service.settle()
     assert pulses() == [awake[0]]
     service.clock.advance(timedelta(minutes=1))

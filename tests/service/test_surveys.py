@@ -5,7 +5,7 @@ import copy
 import dataclasses
 import json
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -14,11 +14,13 @@ from bot.surveys import Skip, sampled
 from bot.words import ANONYMOUS_ACTOR, Action, Resolution, Status, TimerKind
 from kb.schema import Feedback
 from storage import feedback_queries as fq
-from storage.models import Survey
+from storage.models import Survey, Timer
 from bot.pulse import Pulse
+from bot.timers import TimerRunner
 from tests.service.conftest import ANNA, EMPLOYEE, EMPLOYEE_DM, IT_TRIAGE, KASIA, UNANSWERABLE, question
 
 OTHER, OTHER_DM = "U0HLOTHER", "D0HLOTHER"
+PULSE_MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # weekly pulses: Mondays 10:00 in Warsaw (IT's zone)
 
 
 def with_feedback(service, department: str = "it", **settings) -> None:
@@ -212,41 +214,68 @@ def test_a_recheck_due_after_the_request_came_back_asks_nothing(service):
 
 # --- the pulse survey ----------------------------------------------------------------------------
 
+def pulse_runner(service, seed: str = "helploop") -> tuple[Pulse, TimerRunner]:
+    """A pulse and a timer runner that plans and asks it (as `helploop run` wires them)."""
+    pulse = Pulse(service.store, service.outbox, service.say, service.clock, seed=seed)
+    return pulse, TimerRunner(service.store, service.outbox, service.say, service.chain, service.followups,
+                              service.clock, pulses=pulse)
+
+
+def pulse_questions(service) -> list[str]:
+    """Who was sent a pulse question (the DM's user id), in order."""
+    return [json.loads(d.args)["channel"] for d in service.deliveries()
+            if json.loads(d.args).get("what") == "pulse_question"]
+
+
 def test_a_pulse_asks_a_seeded_sample_of_recent_requesters_once_per_period(service):
     with_feedback(service, pulse_days=7, pulse_sample=2)
     people = [(f"U0HLP{n}", f"D0HLP{n}") for n in range(4)]
     for n, (user, dm) in enumerate(people):
         service.ask(f"{UNANSWERABLE} {n}", user=user, channel=dm)
     service.ask(f"{UNANSWERABLE} staff", user=KASIA, channel="D0HLKASIA")  # staff are never asked
-    pulse = Pulse(service.store, service.outbox, service.say, service.clock, seed="pulse-seed")
-    assert pulse.run() == 2
-    asked = sorted(json.loads(d.args)["channel"] for d in service.deliveries()
-                   if json.loads(d.args).get("what") == "pulse_question")
+    pulse, runner = pulse_runner(service, seed="pulse-seed")
+    runner.run_due()
+    assert pulse_questions(service) == []  # Monday 10:30 in Warsaw: the weekly pulse is next Monday 10:00
+    service.clock.advance(PULSE_MONDAY - service.clock.now())
+    runner.run_due()
+    asked = sorted(pulse_questions(service))
     assert len(asked) == 2 and set(asked) <= {user for user, _ in people}
-    again = Pulse(service.store, service.outbox, service.say, service.clock, seed="pulse-seed")
-    assert again.run() == 0  # this week's pulse is done
+    _, again = pulse_runner(service, seed="pulse-seed")
+    again.run_due()
+    assert sorted(pulse_questions(service)) == asked  # this week's pulse is done
     with service.sessions.begin() as session:
         surveys = {s.user_id: s.id for s in session.scalars(select(Survey).where(Survey.kind == fq.PULSE))}
     assert sorted(surveys) == asked
     assert pulse.answer(surveys[asked[0]], asked[1], 5) is None  # not theirs
     assert pulse.answer(surveys[asked[0]], asked[0], 4) == "IT"
-    service.clock.advance(timedelta(days=7))
-    assert pulse.run() == 2
+    service.clock.advance(timedelta(days=6, hours=23))
+    runner.run_due()
+    assert len(pulse_questions(service)) == 2
+    service.clock.advance(timedelta(hours=1))
+    runner.run_due()
+    assert len(pulse_questions(service)) == 4
 
 
 def test_the_same_seed_and_day_pick_the_same_people(service):
     with_feedback(service, pulse_days=7, pulse_sample=2)
     for n in range(6):
         service.ask(f"{UNANSWERABLE} {n}", user=f"U0HLP{n}", channel=f"D0HLP{n}")
-    pulse = Pulse(service.store, service.outbox, service.say, service.clock, seed="s")
+    _, runner = pulse_runner(service, seed="s")
     people = [f"U0HLP{n}" for n in range(6)]
-    expected = sorted(random.Random(f"s:it:{service.clock.now().date().isoformat()}").sample(people, 2))
-    pulse.run()
+    expected = sorted(random.Random(f"s:it:{PULSE_MONDAY.date().isoformat()}").sample(people, 2))
+    runner.run_due()
+    service.clock.advance(PULSE_MONDAY - service.clock.now() + timedelta(hours=3))  # late: the pulse's day counts
+    runner.run_due()
     with service.sessions.begin() as session:
         assert sorted(session.scalars(select(Survey.user_id).where(Survey.kind == fq.PULSE))) == expected
 
 
 def test_no_pulse_by_default(service):
     service.ask(UNANSWERABLE)
-    assert Pulse(service.store, service.outbox, service.say, service.clock).run() == 0
-    assert not [d for d in service.deliveries() if "pulse_question" in d.args]
+    _, runner = pulse_runner(service)
+    runner.run_due()
+    service.clock.advance(timedelta(days=60))
+    runner.run_due()
+    assert pulse_questions(service) == []
+    with service.sessions.begin() as session:
+        assert session.scalars(select(Timer).where(Timer.kind == TimerKind.PULSE)).all() == []

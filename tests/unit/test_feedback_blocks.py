@@ -104,6 +104,24 @@ def test_an_anonymous_submission_is_stored_without_its_author_and_still_parses_i
     assert submission_key(payload) == submission_key(scrubbed)  # the key does not depend on who sent it
 
 
+def test_an_anonymous_submission_keeps_no_hint_of_its_language_and_is_thanked_in_it():
+    sim = SlackSim("http://unused", "secret")
+    modal = fb.feedback_modal([("it", "IT")], "it", None, "pl")
+    chosen = [{"text": {"type": "plain_text", "text": "Wyślij anonimowo"}, "value": "anonymous"}]
+    values = {**_form(True, "Szybka pomoc"), "anonymous": {"value": {"type": "checkboxes", "selected_options": chosen}}}
+    payload = sim.view_submission_payload(EMPLOYEE, str(CallbackId.FEEDBACK), values)
+    payload["view"].update(blocks=modal["blocks"], title=modal["title"])  # Slack sends the view back as shown
+    thanks = acknowledgement(payload)  # what the edge answers, from the payload as it came
+    scrubbed, stored = scrub_anonymous(payload, urlencode({"payload": json.dumps(payload)}), "http")
+    assert thanks["view"]["title"]["text"] == "Dziękuję"
+    hints = ("language-pl", "Opinia", "anonimowo", "Dział")  # block id, title, option label, field label
+    assert all(hint in json.dumps(payload, ensure_ascii=False) for hint in hints)
+    assert not [hint for hint in hints if hint in json.dumps(scrubbed, ensure_ascii=False)]
+    assert feedback_submission(scrubbed["view"]) == ("it", "Szybka pomoc", True)
+    assert submission_key(scrubbed) == submission_key(payload)
+    assert parse_qs(stored)["payload"] == [json.dumps(scrubbed)]
+
+
 def test_named_submissions_and_other_payloads_pass_through_untouched():
     sim = SlackSim("http://unused", "secret")
     named = sim.view_submission_payload(EMPLOYEE, str(CallbackId.FEEDBACK), _form(False))

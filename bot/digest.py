@@ -101,6 +101,27 @@ class DigestMessages(Protocol):
 # --- when ------------------------------------------------------------------------------------------------------------
 
 
+def plan_department_timers(sessions: sessionmaker[Session], kind: TimerKind, wanted: Mapping[str, datetime],
+                           now: datetime) -> int:
+    """Give each department in `wanted` its next `kind` timer at its due time; cancel or move the pending ones
+    whose setting changed; returns how many were planned. Two planners at once insert one row (unique
+    kind, subject, due time)."""
+    planned = 0
+    with sessions.begin() as session:
+        held = dq.planned(session, kind)
+        for subject, timer in held.items():
+            if timer.state != TimerState.PENDING or timer.due_at <= now:
+                continue  # running, or due: the runner decides (a department switched off is finished there)
+            if subject not in wanted:
+                dq.cancel(session, timer.id, now)
+            elif timer.due_at != wanted[subject]:
+                dq.move(session, timer.id, wanted[subject])
+        for subject, due in wanted.items():
+            if subject not in held:
+                planned += dq.plan(session, kind, subject, due, now)
+    return planned
+
+
 def zone_of(department: Department) -> ZoneInfo:
     """The zone the digest time is read in: the working hours' (else the on-call schedule's)."""
     return ZoneInfo(department.working_timezone)
@@ -197,20 +218,8 @@ class WeeklyDigest:
         wanted = {d.id: d for d in self.store.kb().departments.values() if d.digest is not None}
         if not wanted:  # no write transaction every tick; a row left from a switched-off digest ends when due
             return 0
-        planned = 0
-        with self.store.sessions.begin() as session:
-            held = dq.planned(session, TimerKind.DIGEST)
-            for subject, timer in held.items():
-                if timer.state != TimerState.PENDING or timer.due_at <= now:
-                    continue  # running, or due: the runner decides (a department turned off is finished there)
-                if subject not in wanted:
-                    dq.cancel(session, timer.id, now)
-                elif timer.due_at != (due := next_due(wanted[subject], now)):
-                    dq.move(session, timer.id, due)
-            for department in wanted.values():
-                if department.id not in held:
-                    planned += dq.plan(session, TimerKind.DIGEST, department.id, next_due(department, now), now)
-        return planned
+        return plan_department_timers(self.store.sessions, TimerKind.DIGEST,
+                                      {key: next_due(d, now) for key, d in wanted.items()}, now)
 
     def send(self, timer_id: int, _request_id: int | None = None) -> bool:
         """Timer: compute the department's week, queue the digest and its chart, plan the next week."""

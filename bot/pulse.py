@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.daytime import DAYTIME, Daytime
-from bot.digest import zone_of
+from bot.digest import plan_department_timers, zone_of
 from bot.messages import SurveyMessages
 from bot.oncall import local_instant
 from bot.outbox import Outbox
@@ -33,7 +33,6 @@ from kb import Department
 from storage import digest_queries as dq
 from storage import feedback_queries as fq
 from storage import people_queries
-from storage.models import TimerState
 
 log = logging.getLogger(__name__)
 EPOCH = date(2024, 1, 1)  # a Monday: pulse days are counted from it, so a weekly pulse comes on Mondays
@@ -67,20 +66,7 @@ class Pulse:
         wanted = {d.id: next_due(d, now) for d in self.store.kb().departments.values() if d.feedback.pulse_days}
         if not wanted:  # no write transaction every tick; a row left from a switched-off pulse ends when due
             return 0
-        planned = 0
-        with self.store.sessions.begin() as session:
-            held = dq.planned(session, TimerKind.PULSE)
-            for subject, timer in held.items():
-                if timer.state != TimerState.PENDING or timer.due_at <= now:
-                    continue  # running, or due: the runner decides (a pulse turned off is finished there)
-                if subject not in wanted:
-                    dq.cancel(session, timer.id, now)
-                elif timer.due_at != wanted[subject]:
-                    dq.move(session, timer.id, wanted[subject])
-            for subject, due in wanted.items():
-                if subject not in held:
-                    planned += dq.plan(session, TimerKind.PULSE, subject, due, now)
-        return planned
+        return plan_department_timers(self.store.sessions, TimerKind.PULSE, wanted, now)
 
     def send(self, timer_id: int, _request_id: int | None = None) -> bool:
         """Timer: ask the department's sample and plan its next pulse, in one transaction."""

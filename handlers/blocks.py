@@ -52,7 +52,7 @@ def answer_message(request: RequestView, answer: str,
     if related:
         body.append(context(tr(request.language, "People who asked this also asked:")))
         body.append({"type": "actions", "block_id": f"related-{request.id}", "elements": [
-            _button(f"{ActionId.RELATED}.{n}", short(title, 70), f"{request.id}|{entry_id}", None)
+            button(f"{ActionId.RELATED}.{n}", short(title, 70), f"{request.id}|{entry_id}", None)
             for n, (entry_id, title) in enumerate(related[:3])]})
     return mrkdwn(answer), body
 
@@ -197,8 +197,8 @@ def which_request_message(request: RequestView, held_id: int) -> tuple[str, Bloc
     text = tr(lang, "Is this about your open request #{id} “{question}”?", id=request.id,
               question=short(request.text, 80))
     return text, [section(text), {"type": "actions", "block_id": f"held-{held_id}", "elements": [
-        _button(ActionId.ADD_TO_REQUEST, tr(lang, "Add to it"), str(held_id), "primary"),
-        _button(ActionId.NEW_QUESTION, tr(lang, "New question"), str(held_id), None)]}]
+        button(ActionId.ADD_TO_REQUEST, tr(lang, "Add to it"), str(held_id), "primary"),
+        button(ActionId.NEW_QUESTION, tr(lang, "New question"), str(held_id), None)]}]
 
 
 def what_is_wrong_text(request: RequestView) -> str:
@@ -309,13 +309,14 @@ def context(text: str) -> dict[str, Any]:
 
 
 def _actions(request_id: int, *buttons: tuple[ActionId, str, str | None]) -> dict[str, Any]:
-    elements = [_button(action_id, label, str(request_id), style) for action_id, label, style in buttons]
+    elements = [button(action_id, label, str(request_id), style) for action_id, label, style in buttons]
     return {"type": "actions", "block_id": f"request-{request_id}", "elements": elements}
 
 
-def _button(action_id: str, label: str, value: str, style: str | None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "action_id": str(action_id),
-                              "text": {"type": "plain_text", "text": label}, "value": value}
+def button(action_id: str, label: str, value: str, style: str | None = None) -> dict[str, Any]:
+    """A Block Kit button (its label cut to Slack's 75 characters)."""
+    element: dict[str, Any] = {"type": "button", "action_id": str(action_id),
+                               "text": {"type": "plain_text", "text": label[:75]}, "value": value}
     if style:
-        button["style"] = style
-    return button
+        element["style"] = style
+    return element

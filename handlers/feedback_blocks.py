@@ -5,7 +5,7 @@ from typing import Any
 
 from bot.records import RequestView
 from handlers.action_ids import ActionId, CallbackId
-from handlers.blocks import Blocks, context, mention, section, short
+from handlers.blocks import Blocks, button, context, mention, section, short
 from handlers.escape import mrkdwn
 from handlers.i18n import N_, language_block_id, tr
 
@@ -43,8 +43,8 @@ def recheck_question(request: RequestView) -> tuple[str, Blocks]:
     lang = request.language
     text = tr(lang, RECHECK, question=short(request.text))
     return text, [section(text), {"type": "actions", "block_id": f"recheck-{request.id}", "elements": [
-        _button(ActionId.STILL_FIXED, tr(lang, "Yes, still fixed"), str(request.id), "primary"),
-        _button(ActionId.NOT_FIXED, tr(lang, "No, it's broken again"), str(request.id), None)]}]
+        button(ActionId.STILL_FIXED, tr(lang, "Yes, still fixed"), str(request.id), "primary"),
+        button(ActionId.NOT_FIXED, tr(lang, "No, it's broken again"), str(request.id), None)]}]
 
 
 def recheck_answered(request: RequestView, still_fixed: bool) -> tuple[str, Blocks]:
@@ -155,20 +155,12 @@ def thanks_view(text: str, lang: str = "en") -> dict[str, Any]:
 
 def _score_buttons(action: ActionId, target: str, lang: str) -> dict[str, Any]:
     return {"type": "actions", "block_id": f"scores-{target}", "elements": [
-        _button(f"{action}.{n}", tr(lang, SCORE_WORDS[n]), f"{target}|{n}", None) for n in SCORES]}
+        button(f"{action}.{n}", tr(lang, SCORE_WORDS[n]), f"{target}|{n}", None) for n in SCORES]}
 
 
 def _comment_actions(request_id: int, lang: str) -> dict[str, Any]:
     return {"type": "actions", "block_id": f"comment-{request_id}",
-            "elements": [_button(ActionId.COMMENT, tr(lang, "Add a comment"), str(request_id), None)]}
-
-
-def _button(action_id: str, label: str, value: str, style: str | None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "action_id": str(action_id),
-                              "text": {"type": "plain_text", "text": label}, "value": value}
-    if style:
-        button["style"] = style
-    return button
+            "elements": [button(ActionId.COMMENT, tr(lang, "Add a comment"), str(request_id), None)]}
 
 
 def _option(text: str, value: str, description: str | None = None) -> dict[str, Any]:

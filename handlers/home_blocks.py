@@ -11,7 +11,7 @@ from bot.records import RequestView
 from bot.search import Found
 from bot.words import Resolution, Status
 from handlers.action_ids import ActionId, CallbackId
-from handlers.blocks import Blocks, asker, context, mention, section, short
+from handlers.blocks import Blocks, button, asker, context, mention, section, short
 from handlers.escalation_blocks import slack_time
 from handlers.escape import clean, mrkdwn
 from handlers.i18n import N_, tr, weekday_names
@@ -49,7 +49,7 @@ def _own_section(data: HomeData, lang: str) -> Blocks:
     blocks: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": tr(lang, "Your requests")}},
         {"type": "actions", "block_id": "home-ask", "elements": [
-            _button(ActionId.OPEN_FORM, tr(lang, "Ask for help"), "form", "primary")]},
+            button(ActionId.OPEN_FORM, tr(lang, "Ask for help"), "form", "primary")]},
     ]
     if not data.own:
         blocks.append(context(tr(lang, "You have no open or recent requests. Ask for help above, send me a direct "
@@ -75,7 +75,7 @@ def _own_item(item: HomeItem, data: HomeData, lang: str) -> Blocks:
     buttons = own_buttons(item)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"own-{request.id}", "elements": [
-            _button(a, tr(lang, label), str(request.id), style) for a, label, style in buttons]})
+            button(a, tr(lang, label), str(request.id), style) for a, label, style in buttons]})
     return blocks
 
 
@@ -138,16 +138,16 @@ def _queue_section(queue: Queue, data: HomeData, lang: str) -> Blocks:
 
 
 def _queue_list(title: str, items: Sequence[HomeItem], data: HomeData, kind: str,
-                button: tuple[ActionId, str, str | None] | None, shown: int, lang: str) -> Blocks:
+                action_button: tuple[ActionId, str, str | None] | None, shown: int, lang: str) -> Blocks:
     blocks: Blocks = [section(title)]
     if not items:
         blocks.append(context(tr(lang, "Nothing here.")))
         return blocks
     for item in items[:shown]:
         block = section(queue_line(item, data.now, kind, lang))
-        if button is not None:
-            action, label, style = button
-            block["accessory"] = _button(action, label, str(item.request.id), style)
+        if action_button is not None:
+            action, label, style = action_button
+            block["accessory"] = button(action, label, str(item.request.id), style)
         block["block_id"] = f"{kind}-{item.request.id}"
         blocks.append(block)
     if len(items) > shown:
@@ -293,9 +293,3 @@ def add_message_submission(view: dict[str, Any]) -> tuple[int | None, str]:
     return database_id(strings(view).get("private_metadata", "")), clean(text).strip()
 
 
-def _button(action_id: str, label: str, value: str, style: str | None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "action_id": str(action_id),
-                              "text": {"type": "plain_text", "text": label[:75]}, "value": value}
-    if style:
-        button["style"] = style
-    return button

@@ -125,6 +125,10 @@ class Conversation:
         """A top-level DM: a new question, part of the open request, or held while the bot asks which."""
         now = self.clock.now()
         with self.store.sessions.begin() as session:
+            if queries.find_request(session, said.channel_id, said.ts) is not None:
+                # This very message already asked a question: Slack (or a restart) delivered it again.
+                # Asking again is how a repeat is recognised and ignored (Lifecycle.ask).
+                return NewDm.NEW_REQUEST
             awaited = talk.awaiting_request(session, said.channel_id, now)
             if awaited is not None and awaited.status in RELAYABLE:
                 queries.set_fields(session, awaited.id, awaiting_reply_until=None)

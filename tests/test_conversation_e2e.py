@@ -5,10 +5,12 @@ Signed requests into the real app, the fake Slack Web API over HTTP; what people
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from bot.words import Direction, Status
 from handlers.action_ids import ActionId
 from storage import conversation_queries as talk
+from storage.models import HeldMessage, Request
 from tests.flows import (EMPLOYEE, EMPLOYEE_DM, IT_STAFF, IT_TRIAGE, claimed, click, escalate, reload, request_for,
                          resolve, resolved, text_of, wait_call, wait_recorded)
 from tests.harness import running
@@ -204,3 +206,17 @@ def test_a_staff_reply_over_socket_mode_reaches_the_employee(h):
                                     thread_ts=request.triage_ts)
     assert dispatch_envelope(h.app, h.sim.socket_mode_envelope("events_api", payload)).status == 200
     wait_call(h, mark, "chat.postMessage", EMPLOYEE_DM, "please reboot")
+
+
+def test_the_question_itself_processed_again_is_not_taken_for_a_second_message(h):
+    """A restart can process a stored DM again after its request was made (killed between the two
+    commits): it is the same message, so nothing is held and nobody is asked "is this about…?"."""
+    request = claimed(h, escalate(h))
+    mark = len(h.slack.calls())
+    again = h.sim.message(EMPLOYEE, request.text, EMPLOYEE_DM, ts=request.message_ts)  # another event id
+    assert again.status == 200
+    h.advance(seconds=1)
+    assert [c for c in h.slack.calls()[mark:] if c.method == "chat.postMessage"] == []
+    with h.app.sessions.begin() as session:
+        assert list(session.scalars(select(Request.id))) == [request.id]
+        assert list(session.scalars(select(HeldMessage.id))) == []

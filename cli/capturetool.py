@@ -45,7 +45,7 @@ def gaps(url: str, kb_dir: Path, since: datetime, department: str | None, as_jso
     try:
         with dbtool.existing(url) as (state, engine):
             problem = state.problem()
-            found = None if problem or engine is None else dbtool._read(
+            found = None if problem or engine is None else dbtool.using(
                 engine, lambda e: find_gaps(make_sessions(e), since=since, department_id=department))
     except dbtool.Unusable as error:
         print(f"helploop kb gaps: {error}", file=err)

@@ -98,7 +98,7 @@ def existing(url: str) -> Iterator[tuple[State, Engine | None]]:
         return
     engine = _engine(url)
     try:
-        yield State(where(url), exists=True, current=_read(engine, migrate.current_revision), head=head), engine
+        yield State(where(url), exists=True, current=using(engine, migrate.current_revision), head=head), engine
     finally:
         engine.dispose()
 
@@ -126,13 +126,13 @@ def upgrade(url: str, out: TextIO, err: TextIO) -> int:
         print(f"helploop db upgrade: {error}", file=err)
         return DATABASE_ERROR
     try:
-        before = _read(engine, migrate.current_revision)
+        before = using(engine, migrate.current_revision)
         head = migrate.head_revision()
         if before is not None and not migrate.known_revision(before):
             print(f"helploop db upgrade: {State(where(url), True, before, head).problem()}", file=err)
             return 1
-        _read(engine, migrate.upgrade)
-        after = _read(engine, migrate.current_revision)
+        using(engine, migrate.upgrade)
+        after = using(engine, migrate.current_revision)
     except Unusable as error:
         print(f"helploop db upgrade: {error}", file=err)
         return DATABASE_ERROR
@@ -154,7 +154,7 @@ def _engine(url: str) -> Engine:
         raise Unusable(f"cannot use the database {where(url)}: {error}") from None
 
 
-def _read(engine: Engine, action: Callable[[Engine], T]) -> T:
+def using(engine: Engine, action: Callable[[Engine], T]) -> T:
     """`action(engine)`, with any database failure turned into one line naming the database."""
     try:
         return action(engine)

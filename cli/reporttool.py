@@ -57,7 +57,7 @@ def run(url: str, kb_dir: Path, options: Options, out: TextIO, err: TextIO, now:
         if problem:
             print(f"{who}: {problem}", file=err)
             return 1
-        report = dbtool._read(reader_engine(url), lambda engine: _compute(engine, departments, options, now))
+        report = dbtool.using(reader_engine(url), lambda engine: _compute(engine, departments, options, now))
     except dbtool.Unusable as error:
         print(f"{who}: {error}", file=err)
         return dbtool.DATABASE_ERROR

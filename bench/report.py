@@ -1,10 +1,15 @@
 """How long `helploop report` takes to compute on many requests: a data generator and a timing.
 
-Run by hand:  .venv/bin/python bench/report.py [--count 1000000] [--database-url URL] [--keep]
+Run by hand:  .venv/bin/python bench/report.py [--count 1000000] [--database-url URL] [--keep] [--exact] [--cold]
 Default databases: a SQLite file and, when reachable, PostgreSQL on 127.0.0.1 (a fresh schema, dropped after).
 The generator bulk-inserts requests with their audit rows (SQLite: executemany; PostgreSQL: COPY) spread
 over a year, in the example KB's departments, with the mix of outcomes of a busy helpdesk; the per-request facts
 the write path keeps are then derived from those audit rows in SQL, as migration 0010 does for old databases.
+
+Then: the worker's rollup is built from nothing (a day before the end), the report is timed (weekly and daily
+periods), a last day of 3,000 new requests arrives (the report computes that day itself), the report is timed
+again, and the worker's next rollup is timed. `--exact` also computes every percentile from all the values (no
+sample) and prints how far the sampled medians and p90s are from them.
 """
 from __future__ import annotations
 
@@ -22,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bot.measures import compute_report  # noqa: E402
+from bot.measures import Report, compute_report  # noqa: E402
+from bot.rollup import refresh_rollup  # noqa: E402
 from kb import load_kb  # noqa: E402
 from storage.engine import make_engine, make_sessions  # noqa: E402
 from storage.fact_queries import backfill  # noqa: E402
@@ -43,11 +49,13 @@ AUDIT_COLUMNS = ("request_id", "at", "actor", "action", "from_status", "to_statu
 SURVEY_COLUMNS = ("kind", "request_id", "department_id", "staff_id", "user_id", "sampled", "asked_at", "score",
                   "answered_at")
 RELAY = json.dumps({"direction": "to_requester"})
+DEPARTMENTS_KB = load_kb(Path(__file__).resolve().parent.parent / "kb" / "example").departments
 
 
-def one_request(rid: int, rnd: random.Random) -> tuple[dict, list[tuple]]:
-    """A request and its audit rows: self-served, expired, a false answer, or escalated straight away."""
-    created = START + timedelta(seconds=rnd.randrange(int((NOW - START).total_seconds()) - 30 * 86400))
+def one_request(rid: int, rnd: random.Random, start: datetime = START,
+                end: datetime = NOW - timedelta(days=30)) -> tuple[dict, list[tuple]]:
+    """A request created in [start, end) and its audit rows: self-served, expired, a false answer, or escalated."""
+    created = start + timedelta(seconds=rnd.randrange(int((end - start).total_seconds())))
     department = rnd.choice(list(DEPARTMENTS))
     entry = rnd.choice(ENTRIES)
     row = dict.fromkeys(REQUEST_COLUMNS)
@@ -108,8 +116,9 @@ def _staff_part(row: dict, event, escalated: datetime, rnd: random.Random) -> No
         row.update(reopen_count=1, resolved_at=again, updated_at=again)
 
 
-def generate(url: str, count: int, seed: int = 7, chunk: int = 20000) -> float:
-    """Insert `count` requests with their audit rows; returns seconds taken."""
+def generate(url: str, count: int, seed: int = 7, chunk: int = 20000, first_id: int = 1,
+             window: tuple[datetime, datetime] = (START, NOW - timedelta(days=30))) -> float:
+    """Insert `count` requests created in `window` with their audit rows; returns seconds taken."""
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
@@ -117,8 +126,8 @@ def generate(url: str, count: int, seed: int = 7, chunk: int = 20000) -> float:
     began = time.perf_counter()
     raw = create_engine(url.replace("postgresql://", "postgresql+psycopg://")).raw_connection()
     try:
-        for first in range(1, count + 1, chunk):
-            made = [one_request(rid, rnd) for rid in range(first, min(first + chunk, count + 1))]
+        for first in range(first_id, first_id + count, chunk):
+            made = [one_request(rid, rnd, *window) for rid in range(first, min(first + chunk, first_id + count))]
             _insert(raw, [r for r, _ in made], [e for _, es in made for e in es], url.startswith("sqlite"))
             _insert_ratings(raw, [r["rating"] for r, _ in made if r.get("rating")], url.startswith("sqlite"))
         raw.commit()
@@ -171,21 +180,76 @@ def _insert_ratings(raw, rows: list[tuple], sqlite: bool) -> None:
             copy.write_row(r)
 
 
-def time_report(url: str, repeat: int = 2) -> list[float]:
+def time_report(url: str, period: str = "week", repeat: int = 2, exact: bool = False) -> tuple[list[float], Report]:
     """Seconds to compute the whole report (every group, every measure), `repeat` times."""
-    kb = load_kb(Path(__file__).resolve().parent.parent / "kb" / "example")
     engine = make_engine(url)
     out = []
     try:
         for _ in range(repeat):
             began = time.perf_counter()
-            report = compute_report(make_sessions(engine), kb.departments, Selection(period="week"), NOW)
+            report = compute_report(make_sessions(engine), DEPARTMENTS_KB, Selection(period=period), NOW, exact)
             out.append(time.perf_counter() - began)
-        print(f"  {report.overall.counts['requests']} requests, {len(report.periods)} weeks, "
-              f"first response median (working) {report.overall.timings['first_response'].median_working}s")
     finally:
         engine.dispose()
-    return out
+    return out, report
+
+
+def roll_up(url: str, now: datetime) -> tuple[float, int]:
+    """The worker's rollup run at `now`: seconds taken and days rolled up."""
+    engine = make_engine(url)
+    try:
+        began = time.perf_counter()
+        days = refresh_rollup(make_sessions(engine), DEPARTMENTS_KB, now)
+        return time.perf_counter() - began, days
+    finally:
+        engine.dispose()
+
+
+def sampling_error(url: str, sampled: Report) -> str:
+    """The largest relative difference between the sampled and the exact medians and p90s (groups of >= 1,000)."""
+    took, exact = time_report(url, repeat=1, exact=True)
+    worst: dict[str, tuple[float, str]] = {}
+    for name in ("overall", "departments", "staff", "periods"):
+        pairs = zip(_listed(getattr(sampled, name)), _listed(getattr(exact, name)), strict=True)
+        for a, b in pairs:
+            for timing, t in a.timings.items():
+                e = b.timings[timing]
+                for stat in ("median", "p90", "median_working", "p90_working"):
+                    x, y = getattr(t, stat), getattr(e, stat)
+                    if x is not None and y is not None and t.estimated:  # durations under a minute count as one
+                        error, where = abs(x - y) / max(y, 60.0), f"{name} {stat.split('_')[0]}"
+                        if error >= worst.get(where, (0.0, ""))[0]:
+                            worst[where] = (error, f"{a.key} {timing} {stat} {x:.0f} s vs {y:.0f} s")
+    return (f"exact report {took[0]:.1f} s; largest relative error of an estimated median/p90: "
+            + "; ".join(f"{k} {v:.1%} ({what})" for k, (v, what) in worst.items()))
+
+
+def _listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def run(url: str, count: int, exact: bool, cold: bool) -> None:
+    """Generate, roll up, time the report, add a day, time it again."""
+    print(f"  generated in {generate(url, count):.1f} s")
+    print(f"  facts derived from the audit rows (migration 0010's backfill) in {derive_facts(url):.1f} s")
+    if cold:
+        timings, _ = time_report(url, repeat=1)
+        print(f"  report before any rollup (every day computed now): {timings[0]:.1f} s")
+    took, days = roll_up(url, NOW - timedelta(days=1))
+    print(f"  rollup built from nothing: {days} days in {took:.1f} s")
+    reports = {}
+    for period in ("week", "day"):
+        timings, reports[period] = time_report(url, period)
+        print(f"  report, {'daily' if period == 'day' else 'weekly'} periods: {', '.join(f'{t:.2f}' for t in timings)} s "
+              f"({reports[period].overall.counts['requests']} requests, {len(reports[period].periods)} periods)")
+    if exact:
+        print("  " + sampling_error(url, reports["week"]))
+    print(f"  a last day of 3000 requests added in {generate(url, 3000, 8, 3000, count + 1, (NOW - timedelta(days=1), NOW)):.1f} s")
+    timings, report = time_report(url)
+    print(f"  report with that day computed now: {', '.join(f'{t:.2f}' for t in timings)} s "
+          f"({report.overall.counts['requests']} requests)")
+    took, days = roll_up(url, NOW)
+    print(f"  the worker's next rollup: {days} days in {took:.1f} s")
 
 
 def main() -> int:
@@ -194,6 +258,8 @@ def main() -> int:
     parser.add_argument("--database-url", action="append",
                         help="a URL, or `postgres` for a fresh schema on local PostgreSQL (default: a SQLite file and that)")
     parser.add_argument("--keep", action="store_true", help="keep the generated databases")
+    parser.add_argument("--exact", action="store_true", help="also compare the sampled percentiles with exact ones")
+    parser.add_argument("--cold", action="store_true", help="also time a report before the first rollup")
     args = parser.parse_args()
     targets = args.database_url or [f"sqlite:///{tempfile.mkdtemp()}/report.db", "postgres"]
     for url in targets:
@@ -209,10 +275,7 @@ def main() -> int:
             url = f"{PG}?options=-csearch_path%3D{schema}"
         try:
             print(f"{url.split('?')[0]}: generating {args.count} requests ...")
-            print(f"  generated in {generate(url, args.count):.1f} s")
-            print(f"  facts derived from the audit rows (migration 0010's backfill) in {derive_facts(url):.1f} s")
-            timings = time_report(url)
-            print(f"  report computed in {', '.join(f'{t:.2f}' for t in timings)} s")
+            run(url, args.count, args.exact, args.cold)
         finally:
             if schema and not args.keep:
                 with create_engine(PG).begin() as conn:

@@ -1,24 +1,25 @@
 """Service measures per department, staff member and period, held against the departments' standards.
 
-Every figure is computed in SQL (storage.measure_queries) from the requests and their audit trail; this module
-builds the working-hours calendar those queries use, turns their rows into figures and lists the breaches.
+Every figure is computed in SQL (storage.measure_queries) from the requests and their audit trail, reading the
+worker's rollup for the days it covers (bot.rollup); this module turns the rows into figures and lists the
+breaches. Medians and p90s of groups bigger than storage.measure_queries.SAMPLE come from a fixed sample of them.
 README.md ("Measures") defines each figure.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.oncall import local_instant
+from bot.rollup import live_days
+from bot.working_time import calendar
 from kb import Department
 from kb.standards import AT_MOST, DURATION_STANDARDS
 from storage import measure_queries as mq
-from storage.measure_queries import CalendarDay, Selection
+from storage.measure_queries import Selection
 
 POINTS = (0.5, 0.9)
 TIMINGS = ("first_response", "claim", "handling", "resolve")
@@ -28,7 +29,7 @@ COUNTS = ("requests", "offered", "self_served", "false_answer", "answer_expired"
 DAY = 86400
 _BOTH = [f"{name}_{kind}" for name in TIMINGS for kind in ("s", "w")]
 _KEY = ["first_response_s", "first_response_w", "handling_s", "handling_w"]
-# Which durations get medians and p90s per grouping (each is one sorted pass on SQLite): every one overall and per
+# Which durations get medians and p90s per grouping (each is one sorted pass over the sampled rows): every one overall and per
 # department; first response and handling per period and staff member; their working time per department and period
 # (the chart).
 COLUMNS: dict[str, list[str]] = {"all": _BOTH, "department": _BOTH, "period": _KEY, "staff": _KEY,
@@ -44,6 +45,12 @@ class Timing:
     p90: float | None
     median_working: float | None
     p90_working: float | None
+    read: int = 0  # how many values the median and p90 come from: n, or a sample of a big group (estimates)
+
+    @property
+    def estimated(self) -> bool:
+        """True when the median and p90 come from a sample of the group's values, not all of them."""
+        return 0 < self.read < self.n
 
 
 @dataclass(frozen=True)
@@ -115,14 +122,13 @@ class Report:
 
 
 def compute_report(sessions: sessionmaker[Session], departments: Mapping[str, Department], selection: Selection,
-                   now: datetime) -> Report:
-    """Every measure of the selected requests, in one transaction that changes nothing (rolled back)."""
+                   now: datetime, exact: bool = False) -> Report:
+    """Every measure of the selected requests, in one transaction that changes nothing (rolled back); `exact`:
+    every median and p90 from all of its group's values (slower on big groups) rather than a sample."""
     with sessions() as session:
         try:
-            start, _last = mq.time_range(session)
-            days = calendar(departments.values(), start or now, now) if start else []
-            mq.build_facts(session, selection, days)
-            groups = {name: _figures(session, name, columns) for name, columns in COLUMNS.items()}
+            span = mq.selection_span(session, selection)
+            groups = _groups(session, departments, selection, span, now, exact) if span else {g: [] for g in COLUMNS}
         finally:
             session.rollback()
     overall = groups["all"][0] if groups["all"] else _empty("all")
@@ -132,6 +138,17 @@ def compute_report(sessions: sessionmaker[Session], departments: Mapping[str, De
                     groups["department_period"], entries, targets)
     report.breaches.extend(breaches(report.departments, targets))
     return report
+
+
+def _groups(session: Session, departments: Mapping[str, Department], selection: Selection, span: tuple[int, int],
+            now: datetime, exact: bool) -> dict[str, list[Figures]]:
+    live = live_days(session, departments, selection, span)
+    start = datetime.fromtimestamp(min(live) * DAY, UTC) if live else now
+    mq.select_requests(session, selection, span, live, calendar(departments.values(), start, now) if live else [])
+    rows = {g: mq.aggregates(session, g, selection.period) for g in COLUMNS}
+    mq.sample_rows(session, {g: {r["k"]: r["requests"] for r in rows[g]} for g, c in COLUMNS.items() if c},
+                   selection.period, exact)
+    return {g: _figures(rows[g], mq.percentiles(session, g, c, POINTS, selection.period)) for g, c in COLUMNS.items()}
 
 
 def _targets(department: Department) -> dict[str, float]:
@@ -152,9 +169,7 @@ def breaches(figures: Iterable[Figures], targets: Mapping[str, Mapping[str, floa
     return found
 
 
-def _figures(session: Session, group: str, columns: list[str]) -> list[Figures]:
-    rows = mq.aggregates(session, group)
-    found = mq.percentiles(session, group, columns, POINTS)
+def _figures(rows: list[dict[str, Any]], found: dict[str, dict[str, tuple[int, dict[float, float]]]]) -> list[Figures]:
     ranks = {name: (found.get(f"{name}_s", {}), found.get(f"{name}_w", {})) for name in TIMINGS}
     return [_one(row, ranks, {i: int(row[f"rating_{i}"]) for i in range(1, 6) if row[f"rating_{i}"]})
             for row in rows]
@@ -166,84 +181,14 @@ def _one(row: dict[str, Any], ranks: dict[str, tuple[dict, dict]], ratings: dict
     timings = {}
     for name in TIMINGS:
         wall, working = ranks.get(name, ({}, {}))
-        w, h = wall.get(key, {}), working.get(key, {})
-        timings[name] = Timing(int(row[f"n_{name}_s"] or 0), w.get(0.5), w.get(0.9), h.get(0.5), h.get(0.9))
+        (read, w), h = wall.get(key, (0, {})), working.get(key, (0, {}))[1]
+        timings[name] = Timing(int(row[f"n_{name}_s"] or 0), w.get(0.5), w.get(0.9), h.get(0.5), h.get(0.9), read)
     last = datetime.fromtimestamp(int(row["last_s"]), UTC) if row["last_s"] is not None else None
     return Figures(key, counts, timings, dict(sorted(ratings.items())), last)
 
 
 def _empty(key: str) -> Figures:
     return Figures(key, dict.fromkeys(COUNTS, 0), {n: Timing(0, None, None, None, None) for n in TIMINGS}, {})
-
-
-# --- the working-hours calendar -----------------------------------------------------------------------------------
-
-
-def calendar(departments: Iterable[Department], start: datetime, end: datetime) -> list[CalendarDay]:
-    """Per department with working hours and UTC day from `start` to `end` (a day either side): working seconds
-    before the day and the day's working intervals, for the SQL working-time arithmetic."""
-    days: list[CalendarDay] = []
-    first, last = int(start.timestamp()) // DAY - 1, int(end.timestamp()) // DAY + 1
-    for department in departments:
-        if department.working_hours is None:
-            continue
-        intervals = _merged(working_intervals(department, first * DAY - DAY, (last + 1) * DAY + DAY))
-        days.extend(_days(department.id, intervals, first, last))
-    return days
-
-
-def working_intervals(department: Department, start: int, end: int) -> list[tuple[int, int]]:
-    """The department's working intervals [open, close) in epoch seconds, over the local days around [start, end)."""
-    hours = department.working_hours
-    zone = ZoneInfo(department.working_timezone)
-    day = datetime.fromtimestamp(start, UTC).astimezone(zone).date() - timedelta(days=1)
-    stop = datetime.fromtimestamp(end, UTC).astimezone(zone).date() + timedelta(days=1)
-    out = []
-    while day <= stop:
-        if day.weekday() in hours.weekdays and day not in hours.holidays:
-            out.append((_instant(day, hours.hours[0], zone), _instant(day, hours.hours[1], zone)))
-        day += timedelta(days=1)
-    return out
-
-
-def _instant(day: date, minutes: int, zone: ZoneInfo) -> int:
-    extra, minutes = divmod(minutes, 24 * 60)  # 24:00 is the next day's midnight
-    at = datetime.min.replace(hour=minutes // 60, minute=minutes % 60).time()
-    return int(local_instant(day + timedelta(days=extra), at, zone).timestamp())
-
-
-def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for o, c in sorted(intervals):
-        if out and o <= out[-1][1]:
-            out[-1] = (out[-1][0], max(c, out[-1][1]))
-        elif c > o:
-            out.append((o, c))
-    return out
-
-
-def _days(department: str, intervals: list[tuple[int, int]], first: int, last: int) -> list[CalendarDay]:
-    rows, i = [], 0
-    cum = sum(min(c, first * DAY) - o for o, c in intervals if o < first * DAY)
-    for day in range(first, last + 1):
-        lo, hi = day * DAY, (day + 1) * DAY
-        parts = [(max(o, lo), min(c, hi)) for o, c in intervals[i:i + 4] if o < hi and c > lo]
-        if len(parts) > 2:  # only a 24-hour schedule around a short DST day: count the gap as working
-            parts = [parts[0], (parts[1][0], parts[-1][1])]
-        parts += [(0, 0)] * (2 - len(parts))
-        rows.append(CalendarDay(department, day, cum, parts[0][0], parts[0][1], parts[1][0], parts[1][1]))
-        cum += sum(c - o for o, c in parts)
-        while i < len(intervals) and intervals[i][1] <= hi:
-            i += 1
-    return rows
-
-
-def working_seconds(department: Department, start: datetime, end: datetime) -> int:
-    """Working seconds between two instants (wall seconds without working hours): the same rule as the SQL."""
-    if department.working_hours is None:
-        return int(end.timestamp()) - int(start.timestamp())
-    a, b = int(start.timestamp()), int(end.timestamp())
-    return sum(max(0, min(b, c) - max(a, o)) for o, c in working_intervals(department, a, b))
 
 
 # --- one flat row per group: what the table, CSV, JSON and HTML show ------------------------------------------------
@@ -268,7 +213,8 @@ def flat(f: Figures) -> dict[str, float | int | None]:
     for name in TIMINGS:
         t = f.timings[name]
         row.update({f"{name}_count": t.n, f"{name}_median": t.median, f"{name}_p90": t.p90,
-                    f"{name}_median_working": t.median_working, f"{name}_p90_working": t.p90_working})
+                    f"{name}_median_working": t.median_working, f"{name}_p90_working": t.p90_working,
+                    f"{name}_sampled": t.read if t.estimated else None})
     row.update({"staff_resolved": c["staff_resolved"], "closed_after_staff": c["staff_closed"],
                 "one_touch": c["one_touch"], "one_touch_rate": r["one_touch"], "reopened": c["reopened"],
                 "reopen_rate": r["reopen"], "transferred": c["transferred"], "bounced": c["bounced"],
@@ -277,6 +223,12 @@ def flat(f: Figures) -> dict[str, float | int | None]:
                 "rating_mean": round(f.rating_mean, 3) if f.rating_mean is not None else None})
     row.update({f"rating_{score}": f.ratings.get(score, 0) for score in range(1, 6)})
     return row
+
+
+def estimated(report: Report) -> bool:
+    """True when some median or p90 of the report comes from a sample of its group (a big group)."""
+    groups = [report.overall, *report.departments, *report.periods, *report.staff]
+    return any(t.estimated for f in groups for t in f.timings.values())
 
 
 def entry_row(f: Figures) -> dict[str, Any]:

@@ -173,6 +173,8 @@ def report(
     period: Annotated[str, typer.Option(help="day, week or month.")] = "week",
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or html.")] = "table",
     out: Annotated[Path | None, typer.Option(help="Write to this file.", show_default=False)] = None,
+    exact: Annotated[bool, typer.Option(help="Medians and p90s from every value, not from a sample of a group of "
+                                             "many thousand requests (slower).")] = False,
     kb: KbOption = None,
 ) -> int:
     """Service measures against the departments' standards, from DATABASE_URL (read-only; README "Measures")."""
@@ -180,7 +182,7 @@ def report(
 
     from cli import reporttool
 
-    options = reporttool.Options(since, until, department, period, fmt, out)
+    options = reporttool.Options(since, until, department, period, fmt, out, exact)
     return reporttool.run(_setup().database_url, _kb_dir(kb), options, sys.stdout, sys.stderr, datetime.now(UTC))
 
 

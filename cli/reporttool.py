@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.measures import SECONDS, STANDARD_FIGURE, Report, compute_report, entry_row, flat
+from bot.measures import SECONDS, STANDARD_FIGURE, Report, compute_report, entry_row, estimated, flat
 from bot.measures import readable as shown
 from cli import dbtool
 from cli.names import Names, cached_names, named
@@ -37,6 +37,7 @@ class Options:
     period: str = "week"
     format: str = "table"
     out: Path | None = None
+    exact: bool = False  # every median and p90 from all values, not a sample of a big group
 
 
 def run(url: str, kb_dir: Path, options: Options, out: TextIO, err: TextIO, now: datetime) -> int:
@@ -68,7 +69,7 @@ def run(url: str, kb_dir: Path, options: Options, out: TextIO, err: TextIO, now:
 def _compute(engine: Any, departments: dict, options: Options, now: datetime) -> Report:
     try:
         selection = Selection(options.since, options.until, options.department, options.period)
-        return compute_report(make_sessions(engine), departments, selection, now)
+        return compute_report(make_sessions(engine), departments, selection, now, exact=options.exact)
     finally:
         engine.dispose()
 
@@ -184,6 +185,8 @@ def show_tables(report: Report, where: str, out: TextIO, names: Names | None = N
     s = report.selection
     span = f"created {_iso(s.since) or 'any time'} to {_iso(s.until) or 'now'}"
     header = f"report from {where} ({span}{', department ' + s.department if s.department else ''})"
+    if estimated(report):
+        header += "; medians and p90s of the biggest groups are estimated from a fixed sample (README: Measures)"
     departments = report.departments
     main = table("MEASURE", "ALL", *(f.key.upper() for f in departments),
                  right=("ALL", *(f.key.upper() for f in departments)))

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from storage.fact_sql import epoch_sql
 from storage.models import RequestFacts, RequestWork
 
 COUNTERS = ("resolves", "offers", "rejections", "staff_replies", "handling_s")
@@ -126,12 +127,6 @@ def record(session: Session, request_id: int, e: Event) -> None:
 # --- the same rule in SQL, over the whole audit table (migration 0010) ---------------------------------------------
 
 
-def _epoch(column: str, dialect: str) -> str:
-    if dialect == "postgresql":
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
-    return f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"  # whole seconds: floor, not rounded
-
-
 _REPLY = "(e.action = 'relayed' AND e.detail LIKE '%\"direction\": \"to_requester\"%')"
 _START = "(e.action = 'claimed' OR (e.action = 'reopened' AND e.from_status = 'resolved'))"
 _END = "(e.action IN ('resolved', 'unclaimed') OR (e.action = 'transferred' AND e.from_status IN ('claimed', 'reopened')))"
@@ -139,8 +134,7 @@ _END = "(e.action IN ('resolved', 'unclaimed') OR (e.action = 'transferred' AND 
 
 def backfill_statements(dialect: str) -> list[str]:
     """SQL that fills request_facts and request_work from audit_events for requests that have no facts yet."""
-    at = _epoch("e.at", dialect)
-    # PostgreSQL: a big audit table takes longer than the engine's statement timeout (this transaction only)
+    at = epoch_sql("e.at", dialect)
     # PostgreSQL: a big audit table takes longer than the engine's statement timeout (this transaction only), and
     # fresh statistics keep the planner from nesting loops over a table it believes empty
     prelude = ["SET LOCAL statement_timeout = 0", "ANALYZE requests", "ANALYZE audit_events",

@@ -1,52 +1,39 @@
-"""Service measures in SQL: one row of facts per request, then aggregates and percentile ranks per group.
+"""Service measures in SQL: the facts of every selected request summed per day (the cells), then aggregates and
+percentile ranks per group.
 
-`build_facts` materialises the facts of the selected requests in temporary tables (they vanish when the
-caller's transaction ends: never commit it) from `requests` and the per-request facts the write path keeps
-(storage.fact_queries: request_facts, request_work); the other functions read them. Nothing here loads request rows
-into Python: aggregates come back one row per group, percentiles as at most four ranked values per group.
-
-Times are whole epoch seconds (SQLite: strftime('%s'); PostgreSQL: floor(extract(epoch))), so both backends
-give the same integers. Working time uses a calendar handed in by the domain: per department and UTC day
-(day = epoch // 86400), the working seconds before that day (`cum`) and up to two working intervals
-[o1, c1), [o2, c2) in epoch seconds; W(t) = cum + the part of the day's intervals before t is "working
-seconds up to t", and a working duration is W(end) - W(start). A department without a calendar row for a
-day (no working hours, or outside the range) counts wall time.
+The worker keeps the facts and cells of whole days rolled up in report_rows / report_cells / report_entry_cells
+(storage.rollup_queries); a report (`select_requests`) computes the days the rollup does not cover yet ("live"
+days) the same way (storage.fact_sql) into temporary tables (they vanish with the caller's transaction: never
+commit it) and reads every count from the cells. Percentiles read the facts: every row of a group of up to
+SAMPLE[grouping] requests, and a fixed pseudo-random share of a bigger group's rows (about that many), so a
+report costs the same at a million requests as at a hundred thousand. Nothing here loads request rows into
+Python: aggregates come back one row per group, percentiles as at most four ranked values per group.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from storage.models import Request
+from storage.fact_sql import (DAY, CalendarDay, cell_sums, created_in, dialect_of, fact_select, fix_params,
+                              greatest, load_calendar)
+from storage.report_columns import CELL_SUMS, DURATIONS
 
-FACTS, CALENDAR = "report_facts", "report_calendar"
-DURATIONS = ("first_response_s", "first_response_w", "claim_s", "claim_w", "handling_s", "handling_w",
-             "resolve_s", "resolve_w")
-FLAGS = ("offered", "self_served", "false_answer", "answer_expired", "escalated", "staff_resolved",
-         "staff_closed", "confirmed", "unconfirmed", "one_touch", "reopened", "transferred", "bounced",
-         "unclaimed", "open")
-GROUPS = {"all": "'all'", "department": "dept", "staff": "staff", "period": "period",
-          "department_period": "dept || ' ' || period", "entry": "entry"}
+LIVE_DAYS, LIVE_FACTS = "live_days", "live_facts"
+CELLS, ENTRY_CELLS, SAMPLE_K, CELL_K, SAMPLED = "sel_cells", "sel_entry_cells", "sample_k", "cell_k", "sampled"
+GROUPINGS = ("all", "department", "staff", "period", "department_period", "entry")
 PERIODS = ("day", "week", "month")
-SCORES = range(1, 6)
-
-
-@dataclass(frozen=True)
-class CalendarDay:
-    """Working time of one department on one UTC day (see the module docstring)."""
-
-    department: str
-    day: int
-    cum: int
-    o1: int = 0
-    c1: int = 0
-    o2: int = 0
-    c2: int = 0
+SAMPLES = 1000  # `sample` runs 0..999
+# Requests per group whose durations are all read; a bigger group's percentiles come from about this many (a
+# median from 10,000 values is within about 1 % of the group's rank; the chart's points need less).
+SAMPLE = {"all": 20000, "department": 10000, "staff": 5000, "period": 2000, "department_period": 500}
+# ...and a grouping of many groups (days of a year) reads about this many in all, but at least FLOOR per group.
+BUDGET, FLOOR = 100_000, 100
 
 
 @dataclass(frozen=True)
@@ -59,44 +46,25 @@ class Selection:
     period: str = "week"
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _epoch(column: str, dialect: str) -> str:
-    if dialect == "postgresql":
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
-    return f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"  # whole seconds: floor, not rounded
-
-
-def _period(column: str, period: str, dialect: str) -> str:
-    """The period's first day as YYYY-MM-DD (UTC; weeks start on Monday)."""
+def _period_of_day(day: str, period: str, dialect: str) -> str:
+    """The period's first day as YYYY-MM-DD of a UTC day number (weeks start on Monday)."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
     if dialect == "postgresql":
-        return f"to_char(date_trunc('{period}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
-    return {"day": f"strftime('%Y-%m-%d', {column})",
-            "week": f"date({column}, '-6 days', 'weekday 1')",
-            "month": f"strftime('%Y-%m-01', {column})"}[period]
+        return f"to_char(date_trunc('{period}', to_timestamp({day} * {DAY}) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+    return {"day": f"date({day} * {DAY}, 'unixepoch')",
+            "week": f"date({day} * {DAY}, 'unixepoch', '-6 days', 'weekday 1')",
+            "month": f"strftime('%Y-%m-01', {day} * {DAY}, 'unixepoch')"}[period]
 
 
-def _greatest(a: str, b: str, dialect: str) -> str:
-    return f"GREATEST({a}, {b})" if dialect == "postgresql" else f"MAX({a}, {b})"
+def group_key(grouping: str, alias: str, period: str, dialect: str) -> str:
+    """The SQL of a grouping's key over a cell or fact row aliased `alias`."""
+    p = _period_of_day(f"{alias}.day", period, dialect)
+    return {"all": "'all'", "department": f"{alias}.dept", "staff": f"{alias}.staff", "period": p,
+            "department_period": f"{alias}.dept || ' ' || {p}", "entry": f"{alias}.entry"}[grouping]
 
 
-def _least(a: str, b: str, dialect: str) -> str:
-    return f"LEAST({a}, {b})" if dialect == "postgresql" else f"MIN({a}, {b})"
-
-
-def _worked(seconds: str, cal: str, dialect: str) -> str:
-    """W(t): working seconds up to `seconds` through the calendar row aliased `cal` (wall time without one)."""
-    g, m = (lambda a, b: _greatest(a, b, dialect)), (lambda a, b: _least(a, b, dialect))
-    return (f"(CASE WHEN {cal}.d IS NULL THEN {seconds} ELSE {cal}.cum + {g('0', m(seconds, f'{cal}.c1') + f' - {cal}.o1')}"
-            f" + {g('0', m(seconds, f'{cal}.c2') + f' - {cal}.o2')} END)")
-
-
-
-def _where(selection: Selection) -> tuple[str, dict[str, Any]]:
+def _selected(selection: Selection) -> tuple[str, dict[str, Any]]:
     conditions, params = ["1 = 1"], {}
     if selection.since is not None:
         conditions.append("r.created_at >= :since")
@@ -110,181 +78,176 @@ def _where(selection: Selection) -> tuple[str, dict[str, Any]]:
     return " AND ".join(conditions), params
 
 
-def _fix_params(session: Session, params: dict[str, Any]) -> dict[str, Any]:
-    # SQLite keeps naive UTC text (storage.types.UTCDateTime): compare like with like.
-    if _dialect(session) != "sqlite":
-        return params
-    return {k: (v.replace(tzinfo=None) if isinstance(v, datetime) and v.tzinfo else v) for k, v in params.items()}
+# --- a report: live days computed now, the other days read from the rollup ----------------------------------------
 
 
-def _base_sql(selection: Selection, dialect: str) -> str:
-    """One row per selected request: its columns and its facts (storage.fact_queries), working time of its handling."""
-    where = _where(selection)[0]
-    return f"""
-SELECT r.id AS id, r.department_id AS dept, COALESCE(r.resolved_by, r.claimed_by, '') AS staff,
-  {_period('r.created_at', selection.period, dialect)} AS period, COALESCE(r.kb_entry_id, '') AS entry,
-  r.status AS status, r.resolution AS resolution, r.reopen_count AS reopen_count,
-  r.transfer_count AS transfer_count, COALESCE(f.created_s, {_epoch('r.created_at', dialect)}) AS created_s,
-  f.resolved_s AS resolved_s, f.escalated_s AS first_escalated, f.claimed_s AS first_claimed,
-  f.human_s AS first_human, COALESCE(f.resolves, 0) AS resolves, COALESCE(f.offers, 0) AS offers,
-  COALESCE(f.rejections, 0) AS rejections, COALESCE(f.staff_replies, 0) AS staff_replies,
-  f.handling_s AS handling_s, hw.handling_w AS handling_w,
-  {", ".join(f"COALESCE(rt.rating_{i}, 0) AS rating_{i}" for i in SCORES)}
-FROM requests r LEFT JOIN request_facts f ON f.request_id = r.id
-LEFT JOIN ({_handling_sql(where, dialect)}) hw ON hw.rid = r.id
-LEFT JOIN ({_ratings_sql()}) rt ON rt.rid = r.id
-WHERE {where}
-"""
+def created_range(session: Session) -> tuple[datetime, datetime] | None:
+    """When the first and the last request were created (None without any)."""
+    first, last = session.execute(text("SELECT MIN(created_at), MAX(created_at) FROM requests")).one()
+    if first is None:
+        return None
+    return tuple(_aware(v if isinstance(v, datetime) else datetime.fromisoformat(str(v))) for v in (first, last))
 
 
-def _ratings_sql() -> str:
-    # 1-5 ratings given after a fix (pulse answers are not about a request), counted per score
-    counts = ", ".join(f"COUNT(CASE WHEN s.score = {i} THEN 1 END) AS rating_{i}" for i in SCORES)
-    return f"SELECT s.request_id AS rid, {counts} FROM surveys s WHERE s.kind = 'rating' GROUP BY s.request_id"
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _handling_sql(where: str, dialect: str) -> str:
-    # Working seconds of each closed work interval, by the calendar of the request's (current) department.
-    def join(alias: str, column: str) -> str:
-        return f"LEFT JOIN {CALENDAR} {alias} ON {alias}.d = r.department_id AND {alias}.day = w.{column} / 86400"
-
-    return (f"SELECT w.request_id AS rid, SUM({_worked('w.ended_s', 'we', dialect)} - "
-            f"{_worked('w.started_s', 'ws', dialect)}) AS handling_w "
-            f"FROM request_work w JOIN requests r ON r.id = w.request_id {join('ws', 'started_s')} "
-            f"{join('we', 'ended_s')} WHERE {where} GROUP BY w.request_id")
-
-
-def _flag(condition: str) -> str:
-    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+def selection_span(session: Session, selection: Selection) -> tuple[int, int] | None:
+    """The UTC days a selection covers: from its `since` (or the first request) to its `until` (or the last)."""
+    created = created_range(session)
+    if created is None:
+        return None
+    start = selection.since or created[0]
+    end = selection.until or created[1] + timedelta(microseconds=1)
+    a, b = math.floor(start.timestamp() / DAY), math.ceil(end.timestamp() / DAY) - 1
+    return (a, b) if a <= b else None
 
 
-def _facts_sql(base: str, dialect: str, temp: str) -> str:
-    def w(column: str, alias: str) -> str:
-        return _worked(f"b.{column}", alias, dialect)
-
-    def join(column: str, alias: str) -> str:
-        return f"LEFT JOIN {CALENDAR} {alias} ON {alias}.d = b.dept AND {alias}.day = b.{column} / 86400"
-
-    done = "b.status IN ('resolved', 'closed') AND b.resolves > 0"  # staff resolved it and nobody has it now
-    staff_closed = "b.status = 'closed' AND b.resolution IN ('confirmed', 'unconfirmed')"
-    one_touch = (f"{staff_closed} AND b.resolution = 'confirmed' AND b.reopen_count = 0 AND b.transfer_count = 0 "
-                 "AND b.staff_replies <= 1")
-    return f"""
-CREATE TEMPORARY TABLE {FACTS} {temp} AS
-SELECT b.id, b.dept, b.staff, b.period, b.entry, b.created_s,
-  {", ".join(f"b.rating_{i}" for i in SCORES)},
-  {_flag('b.offers > 0')} AS offered,
-  {_flag("b.resolution = 'self_served'")} AS self_served,
-  {_flag('b.rejections > 0')} AS false_answer,
-  {_flag("b.resolution = 'answer_expired'")} AS answer_expired,
-  {_flag('b.first_escalated IS NOT NULL')} AS escalated,
-  {_flag('b.resolves > 0')} AS staff_resolved,
-  {_flag(staff_closed)} AS staff_closed,
-  {_flag("b.resolution = 'confirmed'")} AS confirmed,
-  {_flag("b.resolution = 'unconfirmed'")} AS unconfirmed,
-  {_flag(one_touch)} AS one_touch,
-  {_flag('b.reopen_count > 0')} AS reopened,
-  {_flag('b.transfer_count > 0')} AS transferred,
-  {_flag('b.transfer_count > 1')} AS bounced,
-  b.transfer_count AS transfers,
-  {_flag("b.status = 'escalated'")} AS unclaimed,
-  {_flag("b.status <> 'closed'")} AS open,
-  b.first_human - b.first_escalated AS first_response_s,
-  {w('first_human', 'ch')} - {w('first_escalated', 'ce')} AS first_response_w,
-  b.first_claimed - b.first_escalated AS claim_s,
-  {w('first_claimed', 'cc')} - {w('first_escalated', 'ce')} AS claim_w,
-  CASE WHEN {done} THEN b.handling_s END AS handling_s,
-  CASE WHEN {done} THEN b.handling_w END AS handling_w,
-  CASE WHEN {done} THEN b.resolved_s - b.created_s END AS resolve_s,
-  CASE WHEN {done} THEN {w('resolved_s', 'cr')} - {w('created_s', 'cb')} END AS resolve_w
-FROM ({base}) b {join('first_escalated', 'ce')} {join('first_human', 'ch')} {join('first_claimed', 'cc')}
-  {join('resolved_s', 'cr')} {join('created_s', 'cb')}
-"""
+def edge_days(selection: Selection) -> set[int]:
+    """Days a selection covers only in part (its since/until fall inside them): those are computed live."""
+    return {int(t.timestamp()) // DAY for t in (selection.since, selection.until) if t is not None
+            and int(t.timestamp()) % DAY}
 
 
-def build_facts(session: Session, selection: Selection, days: Sequence[CalendarDay]) -> None:
-    """Materialise the facts of the selected requests (temporary tables, gone with the transaction)."""
-    dialect = _dialect(session)
+def select_requests(session: Session, selection: Selection, span: tuple[int, int], live: Iterable[int],
+                    days: Sequence[CalendarDay]) -> None:
+    """Temporary tables of the selected requests: facts of the `live` days, cells of every day of `span`."""
+    dialect = dialect_of(session)
     temp = "ON COMMIT DROP" if dialect == "postgresql" else ""
-    if dialect == "postgresql":  # this transaction only: the percentiles sort a million values in memory, not on disk
+    if dialect == "postgresql":  # this transaction only: sorts and hashes in memory, not on disk
         session.execute(text("SET LOCAL work_mem = '128MB'"))
-    for name in (FACTS, CALENDAR):
+    for name in (LIVE_DAYS, LIVE_FACTS, CELLS, ENTRY_CELLS, SAMPLE_K, CELL_K, SAMPLED):
         session.execute(text(f"DROP TABLE IF EXISTS {name}"))
-    session.execute(text(f"CREATE TEMPORARY TABLE {CALENDAR} (d VARCHAR(64), day BIGINT, cum BIGINT, o1 BIGINT, "
-                         f"c1 BIGINT, o2 BIGINT, c2 BIGINT, PRIMARY KEY (d, day)) {temp}"))
-    if days:
-        session.execute(text(f"INSERT INTO {CALENDAR} VALUES (:d, :day, :cum, :o1, :c1, :o2, :c2)"),
-                        [dict(d=x.department, day=x.day, cum=x.cum, o1=x.o1, c1=x.c1, o2=x.o2, c2=x.c2) for x in days])
-    params = _fix_params(session, _where(selection)[1])
-    session.execute(text(_facts_sql(_base_sql(selection, dialect), dialect, temp)), params)
+    live = sorted(set(live))
+    load_calendar(session, days)
+    session.execute(text(f"CREATE TEMPORARY TABLE {LIVE_DAYS} (day BIGINT PRIMARY KEY) {temp}"))
+    if live:
+        session.execute(text(f"INSERT INTO {LIVE_DAYS} VALUES (:day)"), [{"day": d} for d in live])
+    where, params = _selected(selection)
+    in_live, live_params = created_in(live)
+    session.execute(text(f"CREATE TEMPORARY TABLE {LIVE_FACTS} {temp} AS "
+                         f"{fact_select(f'({where}) AND ({in_live})', dialect)}"),
+                    fix_params(session, {**params, **live_params}))
+    rolled = f"c.day BETWEEN {span[0]} AND {span[1]} AND c.day NOT IN (SELECT day FROM {LIVE_DAYS})"
+    if selection.department is not None:
+        rolled += " AND c.dept = :department"
+    department = {"department": selection.department} if selection.department is not None else {}
+    for table, rollup, key in ((CELLS, "report_cells", "staff"), (ENTRY_CELLS, "report_entry_cells", "entry")):
+        kept = ", ".join(f"c.{c}" for c in (*CELL_SUMS, "last_s"))
+        session.execute(text(
+            f"CREATE TEMPORARY TABLE {table} {temp} AS SELECT c.day, c.dept, c.{key}, 0 AS live, {kept} "
+            f"FROM {rollup} c WHERE {rolled} UNION ALL SELECT day, dept, {key}, 1 AS live, {cell_sums()} "
+            f"FROM {LIVE_FACTS} GROUP BY day, dept, {key}"), department)
     if dialect == "postgresql":  # temporary tables get no automatic statistics: without them, plans are guesses
-        session.execute(text(f"ANALYZE {FACTS}"))
+        for table in (LIVE_FACTS, CELLS):
+            session.execute(text(f"ANALYZE {table}"))
 
 
-def aggregates(session: Session, group: str) -> list[dict[str, Any]]:
-    """Per group: counts of every flag and of every rating score (rating_1..rating_5), sums and counts of every
-    duration."""
-    key = GROUPS[group]
-    sums = ", ".join(f"SUM({flag}) AS {flag}" for flag in FLAGS + tuple(f"rating_{i}" for i in SCORES))
-    durations = ", ".join(f"COUNT({d}) AS n_{d}, SUM({d}) AS sum_{d}" for d in DURATIONS)
-    sql = (f"SELECT {key} AS k, COUNT(*) AS requests, SUM(transfers) AS transfers, MAX(created_s) AS last_s, "
-           f"{sums}, {durations} FROM {FACTS} GROUP BY 1 ORDER BY 1")
+def aggregates(session: Session, grouping: str, period: str) -> list[dict[str, Any]]:
+    """Per group of the selected requests: counts of every flag and rating score, sums and counts of every
+    duration, the number of requests and transfers and the last creation (epoch seconds)."""
+    key = group_key(grouping, "c", period, dialect_of(session))
+    sums = ", ".join(f"SUM(c.{column}) AS {column}" for column in CELL_SUMS)
+    table = ENTRY_CELLS if grouping == "entry" else CELLS
+    sql = f"SELECT {key} AS k, {sums}, MAX(c.last_s) AS last_s FROM {table} c GROUP BY 1 ORDER BY 1"
     return [dict(row._mapping) for row in session.execute(text(sql))]
 
 
-def percentiles(session: Session, group: str, columns: Sequence[str],
-                points: Sequence[float]) -> dict[str, dict[str, dict[float, float]]]:
-    """{column: {group: {point: value}}}: percentile_cont (linear between the two nearest ranks), NULLs left out.
+def sample_share(requests: int, target: int) -> int:
+    """How many of the SAMPLES values of `sample` a group of `requests` reads to keep about `target` of them."""
+    return SAMPLES if requests <= target else max(1, math.ceil(SAMPLES * target / requests))
 
-    One query per grouping for all the columns, so the facts are read once.
-    """
+
+def sample_rows(session: Session, sizes: Mapping[str, Mapping[str, int]], period: str, exact: bool = False) -> None:
+    """The fact rows the percentiles read (temporary): all of a group of up to SAMPLE[grouping] requests (fewer when
+    the grouping has many groups: BUDGET), a fixed share of a bigger group's. `sizes`: requests per group, per
+    grouping; every row of every group when `exact`)."""
+    dialect = dialect_of(session)
+    temp = "ON COMMIT DROP" if dialect == "postgresql" else ""
+    session.execute(text(f"CREATE TEMPORARY TABLE {SAMPLE_K} (g VARCHAR(32), k_key VARCHAR(200), k BIGINT, "
+                         f"PRIMARY KEY (g, k_key)) {temp}"))
+    shares = [{"g": g, "key": str(key),
+               "k": SAMPLES if exact else sample_share(n, min(SAMPLE[g], max(BUDGET // len(groups), FLOOR)))}
+              for g, groups in sizes.items() for key, n in groups.items()]
+    if shares:
+        session.execute(text(f"INSERT INTO {SAMPLE_K} VALUES (:g, :key, :k)"), shares)
+    shared = {g: f"k_{g}" for g in sizes}
+    joins = " ".join(f"LEFT JOIN {SAMPLE_K} q{i} ON q{i}.g = '{g}' AND q{i}.k_key = {group_key(g, 'c', period, dialect)}"
+                     for i, g in enumerate(sizes))
+    each = ", ".join(f"COALESCE(q{i}.k, 0) AS {shared[g]}" for i, g in enumerate(sizes))
+    most = greatest(["0", *(f"COALESCE(q{i}.k, 0)" for i in range(len(sizes)))], dialect)
+    session.execute(text(f"CREATE TEMPORARY TABLE {CELL_K} {temp} AS SELECT c.day, c.dept, c.staff, c.live, "
+                         f"{_period_of_day('c.day', period, dialect)} AS p, {each}, {most} AS k FROM {CELLS} c {joins}"))
+    # each sampled row carries its period and the share every grouping keeps, so percentiles compute neither
+    columns = ", ".join([*(f"x.{c}" for c in ("dept", "staff", "sample", *DURATIONS)), "c.p",
+                         *(f"c.{k}" for k in shared.values())])
+    same = "x.day = c.day AND x.dept = c.dept AND x.staff = c.staff AND x.sample < c.k"
+    session.execute(text(
+        f"CREATE TEMPORARY TABLE {SAMPLED} {temp} AS SELECT {columns} FROM {CELL_K} c JOIN report_rows x ON {same} "
+        f"WHERE c.live = 0 UNION ALL SELECT {columns} FROM {CELL_K} c JOIN {LIVE_FACTS} x ON {same} "
+        f"WHERE c.live = 1"))
+
+
+_SAMPLED_KEYS = {"all": "'all'", "department": "x.dept", "staff": "x.staff", "period": "x.p",
+                 "department_period": "x.dept || ' ' || x.p"}
+
+
+def percentiles(session: Session, grouping: str, columns: Sequence[str], points: Sequence[float],
+                period: str) -> dict[str, dict[str, tuple[int, dict[float, float]]]]:
+    """{column: {group: (values read, {point: value})}}: percentile_cont (linear between the two nearest ranks)
+    of the sampled rows (sample_rows), NULLs left out. One query per grouping for all the columns."""
     unknown = set(columns) - set(DURATIONS)
     if unknown:
         raise ValueError(f"unknown durations {sorted(unknown)}")
     if not columns:
         return {}
-    if _dialect(session) == "postgresql":
-        return _pg_percentiles(session, GROUPS[group], columns, points)
-    return _ranked_percentiles(session, GROUPS[group], columns, points)
+    source = (f"(SELECT x.*, {_SAMPLED_KEYS[grouping]} AS k FROM {SAMPLED} x "
+              f"WHERE x.sample < x.k_{grouping}) s")
+    if dialect_of(session) == "postgresql":
+        return _pg_percentiles(session, source, columns, points)
+    return _ranked_percentiles(session, source, columns, points)
 
 
-def _pg_percentiles(session: Session, key: str, columns: Sequence[str],
-                    points: Sequence[float]) -> dict[str, dict[str, dict[float, float]]]:
+def _pg_percentiles(session: Session, source: str, columns: Sequence[str],
+                    points: Sequence[float]) -> dict[str, dict[str, tuple[int, dict[float, float]]]]:
     listed = ", ".join(f"{p!r}" for p in points)
-    aggregates = ", ".join(f"percentile_cont(ARRAY[{listed}]::double precision[]) WITHIN GROUP (ORDER BY {c})"
-                           for c in columns)
-    out: dict[str, dict[str, dict[float, float]]] = {c: {} for c in columns}
-    for k, *per_column in session.execute(text(f"SELECT {key} AS k, {aggregates} FROM {FACTS} GROUP BY 1")):
-        for column, values in zip(columns, per_column, strict=True):
+    parts = ", ".join(f"COUNT({c}), percentile_cont(ARRAY[{listed}]::double precision[]) WITHIN GROUP (ORDER BY {c})"
+                      for c in columns)
+    out: dict[str, dict[str, tuple[int, dict[float, float]]]] = {c: {} for c in columns}
+    for k, *cells in session.execute(text(f"SELECT s.k, {parts} FROM {source} GROUP BY s.k")):
+        for i, column in enumerate(columns):
+            n, values = cells[2 * i], cells[2 * i + 1]
             if values is not None and values[0] is not None:
-                out[column][k] = {p: round(float(v), 3) for p, v in zip(points, values, strict=True)}
+                out[column][k] = (n, {p: round(float(v), 3) for p, v in zip(points, values, strict=True)})
     return out
 
 
-def _ranked_percentiles(session: Session, key: str, columns: Sequence[str],
-                        points: Sequence[float]) -> dict[str, dict[str, dict[float, float]]]:
+def _ranked_percentiles(session: Session, source: str, columns: Sequence[str],
+                        points: Sequence[float]) -> dict[str, dict[str, tuple[int, dict[float, float]]]]:
     # SQLite has no percentile_cont: number each column's values per group (a window sorted by the value, NULLs
     # last) and fetch only the rows holding a rank a point falls between - at most two per point, column and
     # group, whatever the number of requests.
-    inner, wanted = [], []
+    inner, counts, wanted = [], [], []
     for i, column in enumerate(columns):
-        inner.append(f"{column} AS v{i}, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {column} IS NULL, {column}) "
-                     f"AS rn{i}, COUNT({column}) OVER (PARTITION BY {key}) AS n{i}")
+        inner.append(f"s.{column} AS v{i}, ROW_NUMBER() OVER (PARTITION BY s.k ORDER BY s.{column} IS NULL, "
+                     f"s.{column}) AS rn{i}")
+        counts.append(f"COUNT(s.{column}) AS n{i}")
         for p in points:
             thousandths = round(p * 1000)  # p*(n-1) in thousandths, so the ranks are integer arithmetic in SQL
             wanted += [f"(v{i} IS NOT NULL AND rn{i} - 1 = ({thousandths} * (n{i} - 1)) / 1000)",
                        f"(v{i} IS NOT NULL AND rn{i} - 1 = ({thousandths} * (n{i} - 1) + 999) / 1000)"]
     picked = ", ".join(f"v{i}, rn{i}, n{i}" for i in range(len(columns)))
-    rows = session.execute(text(f"SELECT k, {picked} FROM (SELECT {key} AS k, {', '.join(inner)} FROM {FACTS}) "
-                                f"ranked WHERE {' OR '.join(wanted)}"))
+    rows = session.execute(text(
+        f"SELECT r.k, {picked} FROM (SELECT s.k AS k, {', '.join(inner)} FROM {source}) r JOIN "
+        f"(SELECT s.k AS k, {', '.join(counts)} FROM {source} GROUP BY s.k) c ON c.k = r.k WHERE {' OR '.join(wanted)}"))
     ranked: dict[str, dict[str, tuple[int, dict[int, float]]]] = {c: {} for c in columns}
     for k, *cells in rows:
         for i, column in enumerate(columns):
             v, rn, n = cells[3 * i: 3 * i + 3]
             if v is not None:
                 ranked[column].setdefault(k, (n, {}))[1][rn - 1] = float(v)
-    return {column: {k: {p: _interpolate(values, n, p) for p in points}
-                     for k, (n, values) in groups.items()}
+    return {column: {k: (n, {p: _interpolate(values, n, p) for p in points}) for k, (n, values) in groups.items()}
             for column, groups in ranked.items()}
 
 
@@ -293,8 +256,3 @@ def _interpolate(values: dict[int, float], n: int, p: float) -> float:
     lo = int(position)
     hi = min(lo + 1, n - 1) if position > lo else lo
     return round(values[lo] + (position - lo) * (values[hi] - values[lo]), 3)
-
-
-def time_range(session: Session) -> tuple[datetime | None, datetime | None]:
-    """The first request's creation and the last change to any request (bounds of the working calendar)."""
-    return tuple(session.execute(select(func.min(Request.created_at), func.max(Request.updated_at))).one())

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.report_columns import CELL_VALUES, FACT_KEYS, FACT_VALUES, TEXT_COLUMNS
 from storage.types import UTCDateTime
 
 
@@ -81,6 +83,7 @@ class AuditEvent(Base):
     """An append-only record of one state change: who, when, from, to."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"),)  # the report's rollup finds what changed since it ran
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
@@ -289,7 +292,8 @@ class Survey(Base):
     __tablename__ = "surveys"
     __table_args__ = (UniqueConstraint("request_id", "kind", name="uq_surveys_request_kind"),
                       Index("ix_surveys_department_answered", "department_id", "answered_at"),
-                      Index("ix_surveys_user_asked", "user_id", "asked_at"))
+                      Index("ix_surveys_user_asked", "user_id", "asked_at"),
+                      Index("ix_surveys_answered", "answered_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))              # "rating" (after a fix) or "pulse"
@@ -316,3 +320,29 @@ class DepartmentFeedback(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))  # named: the request staff answer
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- the report's rollup (storage.rollup_queries): plain tables, written and read in SQL only ---------------------
+
+
+def _column(name: str, primary: bool = False) -> Column:
+    kind = String(TEXT_COLUMNS[name]) if name in TEXT_COLUMNS else BigInteger()
+    return Column(name, kind, primary_key=primary, nullable=not primary)
+
+
+def _cells(name: str, key: str) -> Table:
+    return Table(name, Base.metadata, *(_column(c, True) for c in ("day", "dept", key)),
+                 *(_column(c) for c in CELL_VALUES), sqlite_with_rowid=False)
+
+
+# One row per request, clustered by (day, department, staff member, sample) so a sample of a group is one range.
+report_rows = Table("report_rows", Base.metadata, *(_column(c, True) for c in FACT_KEYS),
+                    *(_column(c) for c in FACT_VALUES), sqlite_with_rowid=False)
+report_cells = _cells("report_cells", "staff")
+report_entry_cells = _cells("report_entry_cells", "entry")
+# Which days are rolled up, and with which departments' working hours (a change of hours redoes every day).
+report_days = Table("report_days", Base.metadata, Column("day", BigInteger(), primary_key=True),
+                    Column("fingerprint", String(64), nullable=False))
+# Changes at or after `watermark` (audit rows, answered surveys) may not be rolled up yet.
+report_state = Table("report_state", Base.metadata, Column("id", Integer(), primary_key=True, autoincrement=False),
+                     Column("watermark", UTCDateTime(), nullable=False))

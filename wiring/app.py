@@ -31,6 +31,7 @@ from bot.home import Home, HomeData
 from bot.people import People
 from bot.requests import RequestStore
 from bot.retention import Retention
+from bot.rollup import Rollup
 from bot.timers import TimerRunner
 from bot.transfer import Transfers
 from handlers.bolt_app import build_bolt
@@ -103,6 +104,7 @@ class Helploop:
     client: Any
     health: HealthCheck | None = field(default=None)
     retention: Retention | None = field(default=None)  # the daily purge of texts past their retention
+    rollup: Rollup | None = field(default=None)  # the report's rollup, kept up to date by the worker
     people: People | None = field(default=None)  # the people directory (users.info, cached)
     home: Home | None = field(default=None)  # the App Home (published through the outbox)
     pulse: Pulse | None = field(default=None)  # pulse surveys: timers planned and run by `timers`; answers
@@ -184,7 +186,8 @@ def build(settings: Settings, clock: Clock | None = None, *, upgrade: bool = Tru
     edge = SlackEdge(inbox, settings.slack_signing_secret, health, log_text=settings.log_text)
     return Helploop(settings, engine, intake_engine, sessions, kb_source, store, outbox, dispatcher, inbox,
                     lifecycle, followups, transfers, timers, edge, client, health,
-                    retention=Retention(sessions, kb_source.current, clock), people=people, home=home,
+                    retention=Retention(sessions, kb_source.current, clock),
+                    rollup=Rollup(sessions, kb_source.current, clock), people=people, home=home,
                     pulse=pulse)
 
 

@@ -120,7 +120,8 @@ def _schedule(helploop: Helploop) -> BackgroundScheduler:
     settings = helploop.settings
     return start_scheduler(helploop.tick, settings.tick_seconds, helploop.sweep, settings.sweep_seconds,
                            helploop.kb_source.reload_if_changed, settings.kb_reload_seconds,
-                           purge=helploop.retention.purge if helploop.retention else None)
+                           purge=helploop.retention.purge if helploop.retention else None,
+                           rollup=helploop.rollup.run if helploop.rollup else None)
 
 
 def _serve(helploop: Helploop, server: Server | None, stop: threading.Event) -> None:

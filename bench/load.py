@@ -317,7 +317,7 @@ def cpu_snapshot(child_pid: int, app_name: str, pg_server: str | None) -> dict[s
     """CPU used so far by the child (and its worker child), by this process (clients + LocalSlack), by the child's PostgreSQL
     backends (found by application_name), and by the whole machine."""
     own = os.times()
-    snap: dict[str, Any] = {"child": _tree_cpu(child_pid), "bench": own.user + own.system,
+    snap: dict[str, Any] = {"child": _tree_cpu(child_pid), "web": _proc_cpu(child_pid), "bench": own.user + own.system,
                             "machine": _machine(), "wall": time.monotonic(), "backends": {}}
     if pg_server:
         import psycopg
@@ -337,9 +337,11 @@ def cpu_used(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
     busy = after["machine"][0] - before["machine"][0]
     total = after["machine"][1] - before["machine"][1]
     used = {"helploop": after["child"] - before["child"], "bench": after["bench"] - before["bench"],
+            "web": after["web"] - before["web"],
             "postgres": sum(cpu - before["backends"].get(pid, 0.0) for pid, cpu in after["backends"].items()),
             "machine_busy": busy / total if total else 0.0, "seconds": after["wall"] - before["wall"]}
     used["others"] = max(0.0, busy - used["helploop"] - used["bench"] - used["postgres"])
+    used["worker"] = max(0.0, used["helploop"] - used["web"])  # helploop run's worker child (0 for one process)
     return used
 
 
@@ -398,6 +400,10 @@ def run_target(target: Target, args: argparse.Namespace, questions: list[str], t
         if target.tree is not None:
             env["PYTHONPATH"] = str(target.tree)
             env["KB_DIR"] = str(target.tree / "kb" / "example")  # the tree's own KB (its schema may be older)
+        if args.cprofile and target.kind == "helploop":  # bench/cprofile/sitecustomize.py, in both processes
+            slug = re.sub(r"\W+", "-", target.name).strip("-")
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), str(ROOT / "bench" / "cprofile")]))
+            env["HELPLOOP_CPROFILE"] = str(Path(args.cprofile).resolve() / f"{slug}-{tag}")
         child = Child(command, env, work, port, work / "child.log")
         cleanup.append(child.stop)
         child.wait_healthy()
@@ -497,16 +503,23 @@ def table(results: list[Result], bare_rate: float | None) -> str:
 def cpu_table(results: list[Result]) -> str:
     """CPU per event: while the events are sent (acks, and whatever processing runs meanwhile), and over the
     whole run (until the last answer: what one event costs in all); "others" is what else ran on the machine."""
-    rows = ["| target | sending: target process / its PG backends / bench / others, ms per event | machine busy "
-            "| whole run: target process / its PG backends, ms per event |", "|---|---|---|---|"]
+    rows = ["| target | sending: target process (web + worker) / its PG backends / bench / others, ms per event "
+            "| machine busy | whole run: target process (web + worker) / its PG backends, ms per event |",
+            "|---|---|---|---|"]
     for r in results:
         if not r.cpu:
             continue
         n = max(1, r.acked)
-        send = " / ".join(f"{r.cpu[k] * 1000 / n:.2f}" for k in ("helploop", "postgres", "bench", "others"))
-        whole = " / ".join(f"{r.cpu[k] * 1000 / n:.2f}" for k in ("whole_helploop", "whole_postgres"))
+        ms = _per_event(r.cpu, n)
+        send = (f"{ms('helploop')} ({ms('web')} + {ms('worker')}) / "
+                + " / ".join(ms(k) for k in ("postgres", "bench", "others")))
+        whole = f"{ms('whole_helploop')} ({ms('whole_web')} + {ms('whole_worker')}) / {ms('whole_postgres')}"
         rows.append(f"| {r.target} | {send} | {r.cpu['machine_busy'] * 100:.0f} % | {whole} |")
     return "\n".join(rows)
+
+
+def _per_event(cpu: dict[str, float], n: int) -> Callable[[str], str]:
+    return lambda key: f"{cpu[key] * 1000 / n:.2f}"
 
 
 def print_profile(result: Result) -> None:
@@ -558,8 +571,12 @@ def main() -> None:
     parser.add_argument("--tree", action="append", default=[], metavar="LABEL[:DB]=DIR",
                         help="also run helploop from another source tree (a variant being tried), on both "
                              "databases or only the one named")
+    parser.add_argument("--trees-only", action="store_true",
+                        help="run helploop only from the --tree folders (and --before), not from this tree")
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL=NAME=VALUE[,NAME=VALUE]",
                         help="also run this tree with other settings (e.g. 'one process=WORKER_PROCESS=0')")
+    parser.add_argument("--cprofile", metavar="DIR", help="cProfile every thread of the helploop processes (CPU time; "
+                        "slows them 2-3x); profiles in DIR/<target>-<round>/, read with bench/cprofile/show.py")
     parser.add_argument("--py-spy", metavar="BIN", help="record helploop children with py-spy while sending")
     parser.add_argument("--pg", default=PG, help="PostgreSQL server URL (default: %(default)s)")
     parser.add_argument("--send-timeout", type=float, default=300.0)
@@ -578,7 +595,8 @@ def main() -> None:
         parser.error(f"--only: unknown {', '.join(sorted(unknown))}")
 
     targets = [Target("bare Bolt app", "bare")] if "bare" in wanted else []
-    targets += [Target(f"helploop {db}", "helploop", db) for db in ("sqlite", "postgresql") if db in wanted]
+    if not args.trees_only:
+        targets += [Target(f"helploop {db}", "helploop", db) for db in ("sqlite", "postgresql") if db in wanted]
     if args.before:
         tree, changed = before_tree(args.before, [p for p in args.before_paths.split(",") if p])
         print(f"--before {args.before}: {', '.join(changed) or 'no product file differs'} taken from {args.before}")

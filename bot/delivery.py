@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,12 +23,14 @@ from bot.failpoints import failpoint
 from bot.outbox import Outbox, SlackWrite
 from bot.words import BOT_ACTOR, Action, Purpose
 from storage import conversation_queries, delivery_queries, home_queries, queries
+from storage.group_commit import GroupCommit
 from storage.models import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)   # default: longer than one send may take (permalink, look-up, post, a 429 wait)
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
+FINISH_PATIENCE = 30.0         # a sender waits this long for the shared write of its outcome
 MAX_ATTEMPTS = 12              # about an hour of retries before a delivery is given up
 RECORDED_AS: dict[str, tuple[str | None, str]] = {  # purpose -> (channel column, ts column) on the request
     Purpose.ANSWER: (None, "answer_ts"),
@@ -57,6 +59,9 @@ class Sent:
 
     channel: str | None = None
     ts: str | None = None
+
+
+_Finish = tuple[Delivery, DeliveryState, Sent | None, str | None]  # how one send ended, to record
 
 
 class DeliveryError(Exception):
@@ -92,6 +97,8 @@ class Dispatcher:
         self._closed = False
         # Renders a "publish the Home of U" row (no view in it) from the state when it is sent (bot.home).
         self.render_home: Callable[[Session, str], dict[str, Any]] | None = None
+        self._finishes: GroupCommit[_Finish, Exception | None] = GroupCommit(self._finish_batch,
+                                                                             patience=FINISH_PATIENCE)
         outbox.on_commit(self.wake)
 
     def wake(self) -> None:
@@ -213,19 +220,45 @@ class Dispatcher:
 
     def _finish(self, delivery: Delivery, state: DeliveryState, sent: Sent | None = None,
                 error: str | None = None) -> None:
+        failed = self._finishes.submit((delivery, state, sent, error), timeout=FINISH_PATIENCE)
+        if failed is not None:
+            raise failed
+
+    def _finish_batch(self, rows: Sequence[_Finish]) -> list[Exception | None]:
+        """Record how several sends ended in one transaction (senders finishing together share its commit);
+        if it fails, each is tried in a transaction of its own, so one bad row fails only itself."""
+        try:
+            with self.sessions.begin() as session:
+                for row in rows:
+                    self._record(session, *row)
+            return [None] * len(rows)
+        except Exception:
+            if len(rows) == 1:
+                raise
+        outcomes: list[Exception | None] = []
+        for row in rows:
+            try:
+                with self.sessions.begin() as session:
+                    self._record(session, *row)
+                outcomes.append(None)
+            except Exception as error:  # noqa: BLE001 - handed back to that row's sender, which raises it
+                outcomes.append(error)
+        return outcomes
+
+    def _record(self, session: Session, delivery: Delivery, state: DeliveryState, sent: Sent | None,
+                error: str | None) -> None:
         now = self.clock.now()
-        with self.sessions.begin() as session:
-            delivery_queries.finish_delivery(session, delivery.id, state, now, channel=sent and sent.channel,
-                                             ts=sent and sent.ts, error=error)
-            columns = RECORDED_AS.get(delivery.purpose or "")
-            if state is DeliveryState.SENT and sent and sent.ts and delivery.message_id \
-                    and delivery.method == "chat.postMessage":
-                conversation_queries.update_message(session, delivery.message_id, copy_channel=sent.channel,
-                                                    copy_ts=sent.ts)
-            if state is DeliveryState.SENT and sent and sent.ts and columns and delivery.request_id:
-                channel_column, ts_column = columns
-                values = {ts_column: sent.ts, **({channel_column: sent.channel} if channel_column else {})}
-                queries.set_fields(session, delivery.request_id, **values)
+        delivery_queries.finish_delivery(session, delivery.id, state, now, channel=sent and sent.channel,
+                                         ts=sent and sent.ts, error=error)
+        columns = RECORDED_AS.get(delivery.purpose or "")
+        if state is DeliveryState.SENT and sent and sent.ts and delivery.message_id \
+                and delivery.method == "chat.postMessage":
+            conversation_queries.update_message(session, delivery.message_id, copy_channel=sent.channel,
+                                                copy_ts=sent.ts)
+        if state is DeliveryState.SENT and sent and sent.ts and columns and delivery.request_id:
+            channel_column, ts_column = columns
+            values = {ts_column: sent.ts, **({channel_column: sent.channel} if channel_column else {})}
+            queries.set_fields(session, delivery.request_id, **values)
 
     def _failed(self, delivery: Delivery, error: DeliveryError) -> None:
         now = self.clock.now()

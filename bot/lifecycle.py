@@ -80,6 +80,7 @@ class Lifecycle:
             if request is None:
                 self._duplicate(session, question, now)
                 return None
+            self.outbox.created(session, request.id)
             if question.anonymous:
                 talk.set_anonymous_requester(session, request.id, question.user_id)
             actor = ANONYMOUS_ACTOR if question.anonymous else question.user_id

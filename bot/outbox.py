@@ -97,6 +97,11 @@ class Outbox:
         )
         session.info[_WAKE] = True
 
+    def created(self, session: Session, request_id: int) -> None:
+        """The request was inserted in this transaction: no other writer can see it before the commit, so
+        its writes need no row lock (saves a SELECT ... FOR UPDATE, and the flush before it, per question)."""
+        session.info[("locked", request_id)] = True
+
     def send(self, write: SlackWrite | None) -> None:
         """Queue a write that goes with no state change (a reply to a command, an apology) and commit."""
         with self.sessions.begin() as session:

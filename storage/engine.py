@@ -15,6 +15,12 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+# Connections kept open: the worker's threads (8 inbox workers, 16 senders, the scheduler) use one each at
+# once. With fewer kept, every transaction beyond them opened a connection and closed it afterwards
+# (SQLite: 0.9 opened per answered event; PostgreSQL: a new backend each time). Opened on demand only.
+POOL_SIZE = 26
+POOL_OVERFLOW = 10
+
 
 def make_engine(url: str, timeout_seconds: float = 30.0, *, eager: bool = False) -> Engine:
     """An engine for a SQLAlchemy URL (sqlite:///file.db or postgresql+psycopg://...).
@@ -28,7 +34,8 @@ def make_engine(url: str, timeout_seconds: float = 30.0, *, eager: bool = False)
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout_seconds},
-                               pool_timeout=timeout_seconds, hide_parameters=True)
+                               pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=timeout_seconds,
+                               hide_parameters=True)
         _tune_sqlite(engine, timeout_seconds, _turns_for(make_url(url).database), eager)
         return engine
     millis = int(timeout_seconds * 1000)
@@ -36,7 +43,8 @@ def make_engine(url: str, timeout_seconds: float = 30.0, *, eager: bool = False)
     options = " ".join(filter(None, [given if isinstance(given, str) else " ".join(given),
                                      f"-c statement_timeout={millis} -c lock_timeout={millis}"]))
     # hide_parameters: an error message must not carry a question's text into the log.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=timeout_seconds,
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                         pool_timeout=timeout_seconds,
                          hide_parameters=True,
                          connect_args={"options": options, "connect_timeout": max(1, int(timeout_seconds))})
 
@@ -74,39 +82,50 @@ class _Turns:
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._holder: Any = None
-        self._waiting: list[tuple[float, int]] = []  # heap of (deadline, ticket)
+        self._waiting: list[tuple[float, int, threading.Condition]] = []  # heap of (deadline, ticket, its wake-up)
         self._tickets = itertools.count()
 
     def take(self, owner: Any, budget: float) -> float:
         """Wait for the turn; returns the seconds left of `budget` (0 when it ran out first: no turn)."""
-        entry = (time.monotonic() + budget, next(self._tickets))
-        with self._cond:
+        deadline = time.monotonic() + budget
+        with self._lock:
+            if self._holder is None and not self._waiting:  # nobody writing or waiting: no queue to join
+                self._holder = owner
+                return max(budget, 0.001)
+            entry = (deadline, next(self._tickets), threading.Condition(self._lock))
             heapq.heappush(self._waiting, entry)
             try:
-                while self._holder is not None or self._waiting[0] != entry:
-                    left = entry[0] - time.monotonic()
+                while self._holder is not None or self._waiting[0] is not entry:
+                    left = deadline - time.monotonic()
                     if left <= 0:
                         return 0.0
-                    self._cond.wait(left)
+                    entry[2].wait(left)
                 self._holder = owner
-                return max(entry[0] - time.monotonic(), 0.001)
+                return max(deadline - time.monotonic(), 0.001)
             finally:
                 self._waiting.remove(entry)
                 heapq.heapify(self._waiting)
-                self._cond.notify_all()  # whoever is first now looks again
+                self._wake_first()  # when this waiter gave up, whoever is first now may take a free turn
 
     def give_back(self, owner: Any) -> None:
         """End `owner`'s turn; nothing when it holds none."""
         owner = getattr(owner, "dbapi_connection", owner)  # SQLAlchemy passes its proxy or the raw connection
-        with self._cond:
+        with self._lock:
             if owner is not None and self._holder is owner:
                 self._holder = None
-                self._cond.notify_all()
+                self._wake_first()
+
+    def _wake_first(self) -> None:
+        # Only the waiter whose turn it is wakes: waking all of them (8 inbox workers, 16 senders) to find
+        # out cost the worker process more CPU than the turn itself (bench/README.md, "Load, round 3").
+        if self._holder is None and self._waiting:
+            self._waiting[0][2].notify()
 
 
 _TURNS: dict[str, _Turns] = {}
+_BUSY_MS = "helploop.busy_timeout_ms"  # a pooled SQLite connection's busy timeout as last set (its record's info)
 _TURNS_LOCK = threading.Lock()
 
 
@@ -122,11 +141,12 @@ def _tune_sqlite(engine: Engine, timeout_seconds: float, turns: _Turns | None, e
     # pysqlite's own BEGIN is deferred, so two writers that both read first deadlock with
     # "database is locked"; taking the write lock at BEGIN makes them wait for each other.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection, record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(timeout_seconds * 1000)}")
+        record.info[_BUSY_MS] = int(timeout_seconds * 1000)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -141,7 +161,7 @@ def _tune_sqlite(engine: Engine, timeout_seconds: float, turns: _Turns | None, e
             raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
         try:
             # Another process may hold the lock: wait for it only what is left of this caller's budget.
-            _begin_polling(owner, left) if eager else _begin_waiting(conn, owner, left)
+            _begin_polling(owner, left) if eager else _begin_waiting(conn, conn.connection.info, owner, left)
         except BaseException:
             turns.give_back(owner)
             raise
@@ -171,9 +191,16 @@ def _tune_sqlite(engine: Engine, timeout_seconds: float, turns: _Turns | None, e
         event.listen(engine.pool, name, lambda dbapi_connection, *_: turns.give_back(dbapi_connection))
 
 
-def _begin_waiting(conn: Any, dbapi_connection: Any, budget: float) -> None:
-    """BEGIN IMMEDIATE, waiting for another process's write lock with SQLite's busy handler."""
-    dbapi_connection.execute(f"PRAGMA busy_timeout={int(budget * 1000)}")
+def _begin_waiting(conn: Any, info: dict[str, Any], dbapi_connection: Any, budget: float) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write lock with SQLite's busy handler.
+
+    The busy timeout is set to what is left of the budget only when the connection's current one is more than
+    5 % off: the turn usually comes within milliseconds, and a PRAGMA before every transaction was one
+    statement in five of the worker's (bench/README.md, "Load, round 3")."""
+    millis = int(budget * 1000)
+    if not 0.95 * millis <= info.get(_BUSY_MS, -1) <= 1.05 * millis:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={millis}")
+        info[_BUSY_MS] = millis
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -81,6 +81,29 @@ def claim_inbox_item(session: Session, item_id: int, now: datetime, lease: timed
     ).first()
 
 
+def claim_inbox_batch(session: Session, item_ids: Sequence[int], now: datetime, lease: timedelta) -> dict[int, Row]:
+    """`claim_inbox_item` for several items in one UPDATE ... RETURNING: the claimed ones by id (an id
+    missing: another worker holds it, or it is finished or not due)."""
+    claimable = or_(InboxItem.state == InboxState.PENDING,
+                    (InboxItem.state == InboxState.PROCESSING) & (InboxItem.lease_until < now))
+    rows = session.connection().execute(
+        update(InboxItem.__table__).where(InboxItem.id.in_(list(item_ids)), claimable, InboxItem.due_at <= now)
+        .values(state=InboxState.PROCESSING, lease_until=now + lease, attempts=InboxItem.attempts + 1)
+        .returning(InboxItem.id, InboxItem.mode, InboxItem.content_type, InboxItem.body)
+    )
+    return {row.id: row for row in rows}
+
+
+def finish_inbox_batch(session: Session, item_ids: Sequence[int], state: InboxState, now: datetime,
+                       error: str | None = None) -> None:
+    """`finish_inbox_item` for several items that ended the same way, in one UPDATE."""
+    session.execute(
+        update(InboxItem).where(InboxItem.id.in_(list(item_ids)))
+        .values(state=state, finished_at=now, lease_until=None, last_error=error[:200] if error else None, body="")
+        .execution_options(synchronize_session=False)
+    )
+
+
 def finish_inbox_item(session: Session, item_id: int, state: InboxState, now: datetime,
                       error: str | None = None) -> None:
     """Close an item as done or failed."""

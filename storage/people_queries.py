@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import PersonRecord
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def get_person(session: Session, user_id: str) -> PersonRecord | None:
@@ -24,15 +26,12 @@ def get_people(session: Session, user_ids: list[str]) -> list[PersonRecord]:
 
 def save_person(session: Session, user_id: str, *, name: str | None, locale: str | None, tz: str | None,
                 fetched_at: datetime) -> None:
-    """Insert or replace the cached record (a concurrent save of the same user simply wins or loses)."""
-    record = session.get(PersonRecord, user_id)
-    if record is None:
-        try:
-            with session.begin_nested():
-                session.add(PersonRecord(user_id=user_id, name=name, locale=locale, tz=tz, fetched_at=fetched_at))
-            return
-        except IntegrityError:  # another worker cached the same person a moment ago: overwrite theirs
-            record = session.get(PersonRecord, user_id)
-            if record is None:
-                return
-    record.name, record.locale, record.tz, record.fetched_at = name, locale, tz, fetched_at
+    """Insert or replace the cached record (a concurrent save of the same user simply wins or loses).
+
+    One INSERT ... ON CONFLICT DO UPDATE: a look-up, a savepoint and the ORM's unit of work cost a new
+    person's first question more than the statement itself (bench/README.md, "Load, round 3").
+    """
+    table = PersonRecord.__table__
+    values = {"name": name, "locale": locale, "tz": tz, "fetched_at": fetched_at}
+    insert = _INSERT[session.get_bind().dialect.name](table).values(user_id=user_id, **values)
+    session.execute(insert.on_conflict_do_update(index_elements=[table.c.user_id], set_=values))

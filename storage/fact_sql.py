@@ -198,3 +198,5 @@ def load_calendar(session: Session, days: Sequence[CalendarDay]) -> None:
     if days:
         session.execute(text(f"INSERT INTO {CALENDAR} VALUES (:d, :day, :cum, :o1, :c1, :o2, :c2)"),
                         [dict(d=x.department, day=x.day, cum=x.cum, o1=x.o1, c1=x.c1, o2=x.o2, c2=x.c2) for x in days])
+    if temp:  # PostgreSQL: a temporary table has no statistics until analysed, and the joins are planned blind
+        session.execute(text(f"ANALYZE {CALENDAR}"))

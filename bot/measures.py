@@ -148,7 +148,7 @@ def _groups(session: Session, departments: Mapping[str, Department], selection: 
     rows = {g: mq.aggregates(session, g, selection.period) for g in COLUMNS}
     mq.sample_rows(session, {g: {r["k"]: r["requests"] for r in rows[g]} for g, c in COLUMNS.items() if c},
                    selection.period, exact)
-    return {g: _figures(rows[g], mq.percentiles(session, g, c, POINTS, selection.period)) for g, c in COLUMNS.items()}
+    return {g: _figures(rows[g], mq.percentiles(session, g, c, POINTS)) for g, c in COLUMNS.items()}
 
 
 def _targets(department: Department) -> dict[str, float]:

@@ -53,7 +53,7 @@ def refresh_rollup(sessions: sessionmaker[Session], departments: Mapping[str, De
         else:
             span = (int(created[0].timestamp()) // DAY, int(now.timestamp()) // DAY)
             stale = rq.stale_days(session, span, digest) | (rq.changed_days(session, mark) if mark else set())
-            days = sorted(d for d in stale if span[0] <= d <= max(span))
+            days = sorted(d for d in stale if span[0] <= d <= span[1])
     for first in range(0, len(days), CHUNK_DAYS):
         chunk = days[first:first + CHUNK_DAYS]
         with sessions.begin() as session:

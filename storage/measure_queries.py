@@ -57,11 +57,10 @@ def _period_of_day(day: str, period: str, dialect: str) -> str:
             "month": f"strftime('%Y-%m-01', {day} * {DAY}, 'unixepoch')"}[period]
 
 
-def group_key(grouping: str, alias: str, period: str, dialect: str) -> str:
-    """The SQL of a grouping's key over a cell or fact row aliased `alias`."""
-    p = _period_of_day(f"{alias}.day", period, dialect)
-    return {"all": "'all'", "department": f"{alias}.dept", "staff": f"{alias}.staff", "period": p,
-            "department_period": f"{alias}.dept || ' ' || {p}", "entry": f"{alias}.entry"}[grouping]
+def group_key(grouping: str, alias: str, period_sql: str) -> str:
+    """The SQL of a grouping's key over a cell or fact row aliased `alias` whose period is `period_sql`."""
+    return {"all": "'all'", "department": f"{alias}.dept", "staff": f"{alias}.staff", "period": period_sql,
+            "department_period": f"{alias}.dept || ' ' || {period_sql}", "entry": f"{alias}.entry"}[grouping]
 
 
 def _selected(selection: Selection) -> tuple[str, dict[str, Any]]:
@@ -147,7 +146,7 @@ def select_requests(session: Session, selection: Selection, span: tuple[int, int
 def aggregates(session: Session, grouping: str, period: str) -> list[dict[str, Any]]:
     """Per group of the selected requests: counts of every flag and rating score, sums and counts of every
     duration, the number of requests and transfers and the last creation (epoch seconds)."""
-    key = group_key(grouping, "c", period, dialect_of(session))
+    key = group_key(grouping, "c", _period_of_day("c.day", period, dialect_of(session)))
     sums = ", ".join(f"SUM(c.{column}) AS {column}" for column in CELL_SUMS)
     table = ENTRY_CELLS if grouping == "entry" else CELLS
     sql = f"SELECT {key} AS k, {sums}, MAX(c.last_s) AS last_s FROM {table} c GROUP BY 1 ORDER BY 1"
@@ -173,12 +172,13 @@ def sample_rows(session: Session, sizes: Mapping[str, Mapping[str, int]], period
     if shares:
         session.execute(text(f"INSERT INTO {SAMPLE_K} VALUES (:g, :key, :k)"), shares)
     shared = {g: f"k_{g}" for g in sizes}
-    joins = " ".join(f"LEFT JOIN {SAMPLE_K} q{i} ON q{i}.g = '{g}' AND q{i}.k_key = {group_key(g, 'c', period, dialect)}"
+    cell_period = _period_of_day("c.day", period, dialect)
+    joins = " ".join(f"LEFT JOIN {SAMPLE_K} q{i} ON q{i}.g = '{g}' AND q{i}.k_key = {group_key(g, 'c', cell_period)}"
                      for i, g in enumerate(sizes))
     each = ", ".join(f"COALESCE(q{i}.k, 0) AS {shared[g]}" for i, g in enumerate(sizes))
     most = greatest(["0", *(f"COALESCE(q{i}.k, 0)" for i in range(len(sizes)))], dialect)
     session.execute(text(f"CREATE TEMPORARY TABLE {CELL_K} {temp} AS SELECT c.day, c.dept, c.staff, c.live, "
-                         f"{_period_of_day('c.day', period, dialect)} AS p, {each}, {most} AS k FROM {CELLS} c {joins}"))
+                         f"{cell_period} AS p, {each}, {most} AS k FROM {CELLS} c {joins}"))
     # each sampled row carries its period and the share every grouping keeps, so percentiles compute neither
     columns = ", ".join([*(f"x.{c}" for c in ("dept", "staff", "sample", *DURATIONS)), "c.p",
                          *(f"c.{k}" for k in shared.values())])
@@ -189,12 +189,8 @@ def sample_rows(session: Session, sizes: Mapping[str, Mapping[str, int]], period
         f"WHERE c.live = 1"))
 
 
-_SAMPLED_KEYS = {"all": "'all'", "department": "x.dept", "staff": "x.staff", "period": "x.p",
-                 "department_period": "x.dept || ' ' || x.p"}
-
-
-def percentiles(session: Session, grouping: str, columns: Sequence[str], points: Sequence[float],
-                period: str) -> dict[str, dict[str, tuple[int, dict[float, float]]]]:
+def percentiles(session: Session, grouping: str, columns: Sequence[str],
+                points: Sequence[float]) -> dict[str, dict[str, tuple[int, dict[float, float]]]]:
     """{column: {group: (values read, {point: value})}}: percentile_cont (linear between the two nearest ranks)
     of the sampled rows (sample_rows), NULLs left out. One query per grouping for all the columns."""
     unknown = set(columns) - set(DURATIONS)
@@ -202,7 +198,7 @@ def percentiles(session: Session, grouping: str, columns: Sequence[str], points:
         raise ValueError(f"unknown durations {sorted(unknown)}")
     if not columns:
         return {}
-    source = (f"(SELECT x.*, {_SAMPLED_KEYS[grouping]} AS k FROM {SAMPLED} x "
+    source = (f"(SELECT x.*, {group_key(grouping, 'x', 'x.p')} AS k FROM {SAMPLED} x "
               f"WHERE x.sample < x.k_{grouping}) s")
     if dialect_of(session) == "postgresql":
         return _pg_percentiles(session, source, columns, points)

@@ -19,6 +19,7 @@ from bot.working_time import calendar
 from kb import Department
 from kb.standards import AT_MOST, DURATION_STANDARDS
 from storage import measure_queries as mq
+from storage.fact_sql import DAY
 from storage.measure_queries import Selection
 
 POINTS = (0.5, 0.9)
@@ -26,7 +27,6 @@ TIMINGS = ("first_response", "claim", "handling", "resolve")
 COUNTS = ("requests", "offered", "self_served", "false_answer", "answer_expired", "escalated", "staff_resolved",
           "staff_closed", "confirmed", "unconfirmed", "one_touch", "reopened", "transferred", "bounced", "transfers",
           "unclaimed", "open")
-DAY = 86400
 _BOTH = [f"{name}_{kind}" for name in TIMINGS for kind in ("s", "w")]
 _KEY = ["first_response_s", "first_response_w", "handling_s", "handling_w"]
 # Which durations get medians and p90s per grouping (each is one sorted pass over the sampled rows): every one overall and per

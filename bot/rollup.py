@@ -14,10 +14,10 @@ from bot.working_time import calendar
 from kb import Department, KnowledgeBase
 from storage import measure_queries as mq
 from storage import rollup_queries as rq
+from storage.fact_sql import DAY
 from storage.measure_queries import Selection
 
 log = logging.getLogger(__name__)
-DAY = 86400
 CHUNK_DAYS = 1  # days rolled up per transaction: a rebuild never holds SQLite's write lock for long
 # Changes stamped this long before a run may still commit after it reads what changed: they are read again.
 OVERLAP = timedelta(minutes=5)
@@ -35,11 +35,17 @@ def live_days(session: Session, departments: Mapping[str, Department], selection
               span: tuple[int, int]) -> set[int]:
     """Days of `span` a report computes now: not rolled up (or with other working hours), changed since the
     rollup ran, or only partly selected."""
-    mark = rq.watermark(session)
-    if mark is None:
+    if rq.watermark(session) is None:
         return set(range(span[0], span[1] + 1))
-    live = rq.stale_days(session, span, fingerprint(departments)) | rq.changed_days(session, mark)
-    return {d for d in live | mq.edge_days(selection) if span[0] <= d <= span[1]}
+    return _unsure(session, span, fingerprint(departments)) | {
+        d for d in mq.edge_days(selection) if span[0] <= d <= span[1]}
+
+
+def _unsure(session: Session, span: tuple[int, int], digest: str) -> set[int]:
+    """Days of `span` whose rollup is missing, made with other working hours, or older than a change."""
+    mark = rq.watermark(session)
+    changed = rq.changed_days(session, mark) if mark else set()
+    return rq.stale_days(session, span, digest) | {d for d in changed if span[0] <= d <= span[1]}
 
 
 def refresh_rollup(sessions: sessionmaker[Session], departments: Mapping[str, Department], now: datetime) -> int:
@@ -47,13 +53,8 @@ def refresh_rollup(sessions: sessionmaker[Session], departments: Mapping[str, De
     digest = fingerprint(departments)
     with sessions.begin() as session:
         created = mq.created_range(session)
-        mark = rq.watermark(session)
-        if created is None:
-            days: list[int] = []
-        else:
-            span = (int(created[0].timestamp()) // DAY, int(now.timestamp()) // DAY)
-            stale = rq.stale_days(session, span, digest) | (rq.changed_days(session, mark) if mark else set())
-            days = sorted(d for d in stale if span[0] <= d <= span[1])
+        span = (int(created[0].timestamp()) // DAY, int(now.timestamp()) // DAY) if created else None
+        days = sorted(_unsure(session, span, digest)) if span else []
     for first in range(0, len(days), CHUNK_DAYS):
         chunk = days[first:first + CHUNK_DAYS]
         with sessions.begin() as session:

@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.oncall import local_instant
 from kb import Department
-from storage.fact_sql import CalendarDay
+from storage.fact_sql import DAY, CalendarDay
 
-DAY = 86400
 
 
 def calendar(departments: Iterable[Department], start: datetime, end: datetime) -> list[CalendarDay]:

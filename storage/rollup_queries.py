@@ -9,12 +9,11 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from storage.fact_sql import (CalendarDay, cell_sums, created_in, day_in, dialect_of, epoch_sql, fact_select, fix_params,
+from storage.fact_sql import (DAY, CalendarDay, cell_sums, created_in, day_in, dialect_of, epoch_sql, fact_select, fix_params,
                               load_calendar)
 from storage.models import report_days, report_state
 from storage.report_columns import CELL_VALUES, FACT_COLUMNS
 
-DAY = 86400
 
 
 def watermark(session: Session) -> datetime | None:

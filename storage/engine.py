@@ -20,6 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 # (SQLite: 0.9 opened per answered event; PostgreSQL: a new backend each time). Opened on demand only.
 POOL_SIZE = 26
 POOL_OVERFLOW = 10
+# How often an eager engine looks for SQLite's write lock: another web process's commit holds it for
+# ~0.4 ms, so looking every millisecond made each waiting ack batch wait a whole millisecond (1.03 vs
+# 1.24 x the bare app's events/s with two web processes, bench/README.md "Load, round 4"). After the
+# first 20 ms the holder is a long transaction (or a stall), and looking less often costs less CPU.
+POLL_SECONDS = 0.0002
+POLL_FAST_FOR_SECONDS = 0.02
 
 
 def make_engine(url: str, timeout_seconds: float = 30.0, *, eager: bool = False) -> Engine:
@@ -28,7 +34,7 @@ def make_engine(url: str, timeout_seconds: float = 30.0, *, eager: bool = False)
     No statement, lock wait or wait for a pooled connection lasts longer than `timeout_seconds`: a
     stalled database makes the caller fail fast instead of holding its thread. `eager` (SQLite, the
     engine that stores Slack requests): while another process holds the write lock, look again every
-    millisecond instead of SQLite's backing-off naps (up to 100 ms), so acks get the lock first.
+    0.2 ms instead of SQLite's backing-off naps (up to 100 ms), so acks get the lock first.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -205,13 +211,14 @@ def _begin_waiting(conn: Any, info: dict[str, Any], dbapi_connection: Any, budge
 
 
 def _begin_polling(dbapi_connection: Any, budget: float) -> None:
-    """BEGIN IMMEDIATE, trying again every millisecond while another process holds the write lock.
+    """BEGIN IMMEDIATE, trying again every POLL_SECONDS while another process holds the write lock.
 
     SQLite's own busy handler sleeps longer the longer it waits (up to 100 ms between looks), so a
     writer that has waited a while misses the moments the lock is free: measured in bench/load.py as
     acks refused while the worker process kept taking the lock back.
     """
-    deadline = time.monotonic() + budget
+    started = time.monotonic()
+    deadline = started + budget
     dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
         while True:
@@ -219,9 +226,10 @@ def _begin_polling(dbapi_connection: Any, budget: float) -> None:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() >= deadline:
+                now = time.monotonic()
+                if "locked" not in str(error) or now >= deadline:
                     raise OperationalError("BEGIN IMMEDIATE", None, error) from None
-                time.sleep(0.001)
+                time.sleep(POLL_SECONDS if now - started < POLL_FAST_FOR_SECONDS else 0.001)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout={max(1, int((deadline - time.monotonic()) * 1000))}")
 

@@ -25,7 +25,7 @@ if not HELPLOOP.exists():
 SIGNING_SECRET = "crash-test-signing-secret"
 # Inherited settings that must not leak into the child (a developer's shell or .env may set them).
 _OWN = ("SLACK_", "DATABASE_URL", "PORT", "KB_DIR", "ADMIN_CHANNEL", "HELP_", "SCHEDULER_TICK_SECONDS",
-        "KB_RELOAD_SECONDS", "SWEEP_SECONDS", "INBOX_LEASE_SECONDS", "INBOX_WORKERS", "HELPLOOP_PAUSE_AT", "WORKER_")
+        "KB_RELOAD_SECONDS", "SWEEP_SECONDS", "INBOX_LEASE_SECONDS", "INBOX_WORKERS", "HELPLOOP_PAUSE_AT", "WORKER_", "WEB_PROCESSES")
 
 
 def free_port() -> int:

@@ -1,5 +1,6 @@
 """`helploop run` acknowledges in one process and works in a child: the child dies with it, comes back
-when it dies alone, and the two halves also run as separate deployments (--role web / --role worker)."""
+when it dies alone, and the two halves also run as separate deployments (--role web / --role worker).
+With WEB_PROCESSES=2 a second acknowledging process takes connections on the same port."""
 from __future__ import annotations
 
 import os
@@ -14,11 +15,12 @@ from kb import load_kb
 from localslack.sender import SlackSim
 from localslack.webapi import LocalSlack, render_message
 from tests.process import SIGNING_SECRET, Children, HelploopProcess, children
-from wiring.settings import EXAMPLE_KB_DIR
+from wiring.settings import EXAMPLE_KB_DIR, Settings, SettingsError
 
 ASKER, ASKER_DM = "U0WORKER1", "D0WORKER1"
 FAST = {"SWEEP_SECONDS": 0.2, "INBOX_LEASE_SECONDS": 2, "SCHEDULER_TICK_SECONDS": 1, "KB_RELOAD_SECONDS": 60}
 STARTED = re.compile(r"worker process started \(pid (\d+)\)")
+WEB_STARTED = re.compile(r"web process started \(pid (\d+)\)")
 
 
 @pytest.fixture
@@ -41,9 +43,9 @@ def question() -> str:
     return text
 
 
-def worker_pids(child: HelploopProcess) -> list[int]:
-    """The worker children `child` said it started, in order."""
-    return [int(m.group(1)) for m in STARTED.finditer(child.output)]
+def worker_pids(child: HelploopProcess, started: re.Pattern[str] = STARTED) -> list[int]:
+    """The worker (or, with WEB_STARTED, web) children `child` said it started, in order."""
+    return [int(m.group(1)) for m in started.finditer(child.output)]
 
 
 def alive(pid: int) -> bool:
@@ -79,19 +81,21 @@ def ask(child: HelploopProcess, user: str, channel: str, text: str) -> None:
 
 
 def test_the_work_is_done_in_a_child_that_dies_with_the_web_process(slack, group, question):
-    child = group.start()
+    child = group.start(WEB_PROCESSES=2)
     child.wait_for_stderr("worker ready")
-    [worker] = worker_pids(child)
-    assert worker != child.pid and alive(worker)
+    child.wait_for_stderr("listening on", count=2)
+    [worker], [web] = worker_pids(child), worker_pids(child, WEB_STARTED)
+    assert worker != child.pid and alive(worker) and alive(web)
 
     ask(child, ASKER, ASKER_DM, question)
     assert "[That solved it]" in answered(slack, ASKER_DM)
 
     child.kill9()
     deadline = time.monotonic() + 5
-    while alive(worker) and time.monotonic() < deadline:
+    while (alive(worker) or alive(web)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(worker), "the worker outlived a kill -9 of helploop run"
+    assert not alive(web), "the second web process outlived a kill -9 of helploop run"
 
 
 def test_a_worker_that_dies_is_started_again_and_nothing_is_lost(slack, group, question):
@@ -109,13 +113,47 @@ def test_a_worker_that_dies_is_started_again_and_nothing_is_lost(slack, group, q
 
 
 def test_sigterm_stops_both_halves_with_exit_zero(group, question):
-    child = group.start()
+    child = group.start(WEB_PROCESSES=2)
     child.wait_for_stderr("worker ready")
-    [worker] = worker_pids(child)
+    child.wait_for_stderr("listening on", count=2)
+    [worker], [web] = worker_pids(child), worker_pids(child, WEB_STARTED)
     child.stop()
     assert child.process.returncode == 0, child.output
-    assert not alive(worker)
+    assert not alive(worker) and not alive(web)
     assert "worker stopping" in child.output
+    assert child.stderr_count("stopped") >= 2, child.output  # the web child stopped in order too
+
+
+def test_a_second_web_process_takes_connections_on_the_same_port(slack, group, question):
+    child = group.start(WEB_PROCESSES=2)
+    child.wait_for_stderr("worker ready")
+    child.wait_for_stderr("listening on", count=2)
+    os.kill(child.pid, signal.SIGSTOP)  # the first web process accepts nothing now
+    try:
+        ask(child, ASKER, ASKER_DM, question)  # a new connection: only the second one can take it
+        assert "[That solved it]" in answered(slack, ASKER_DM)
+    finally:
+        os.kill(child.pid, signal.SIGCONT)
+
+
+def test_a_second_web_process_that_dies_is_started_again(slack, group, question):
+    child = group.start(WEB_PROCESSES=2)
+    child.wait_for_stderr("listening on", count=2)
+    [first] = worker_pids(child, WEB_STARTED)
+    os.kill(first, signal.SIGKILL)
+    ask(child, ASKER, ASKER_DM, question)  # the first web process still takes it
+    assert "[That solved it]" in answered(slack, ASKER_DM)
+
+    child.wait_for_stderr("the web process exited")
+    child.wait_for_stderr("listening on", count=3)
+    [_, second] = worker_pids(child, WEB_STARTED)
+    assert alive(second) and not alive(first)
+
+
+def test_one_web_process_when_asked(group):
+    child = group.start(WEB_PROCESSES=1)
+    child.wait_for_stderr("worker ready")
+    assert worker_pids(child, WEB_STARTED) == []
 
 
 def test_web_and_worker_run_as_separate_processes(slack, group, question):
@@ -135,3 +173,12 @@ def test_a_worker_never_migrates_the_database(group, tmp_path):
     assert worker.process.wait(timeout=30) == 3
     assert "run `helploop db upgrade` first" in worker.output
     assert "Traceback" not in worker.output
+
+
+def test_web_processes_come_from_the_environment_within_bounds():
+    assert Settings.from_env({}).web_processes == 2
+    assert Settings.from_env({"WEB_PROCESSES": "4"}).web_processes == 4
+    assert Settings.from_env({"WEB_PROCESSES": "0"}).web_processes == 1
+    assert Settings.from_env({"WEB_PROCESSES": "99"}).web_processes == 16
+    with pytest.raises(SettingsError, match="WEB_PROCESSES"):
+        Settings.from_env({"WEB_PROCESSES": "two"})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -14,13 +15,20 @@ MAX_BODY = 1_000_000  # bytes; Slack's requests are far smaller
 
 
 class Server:
-    """A waitress server on a background thread (port 0 picks a free port)."""
+    """A waitress server on a background thread (port 0 picks a free port), or on a listening socket
+    another process opened (`sock`)."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0,
-                 threads: int = 12) -> None:
-        self._server: Any = create_server(app, host=host, port=port, threads=threads,
-                                          max_request_body_size=MAX_BODY, clear_untrusted_proxy_headers=True)
+                 threads: int = 12, sock: socket.socket | None = None) -> None:
+        where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
+        self._server: Any = create_server(app, threads=threads, max_request_body_size=MAX_BODY,
+                                          clear_untrusted_proxy_headers=True, **where)
         self._thread: threading.Thread | None = None
+
+    @property
+    def fileno(self) -> int:
+        """The listening socket's descriptor (handed to extra web processes)."""
+        return int(self._server.socket.fileno())
 
     @property
     def port(self) -> int:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -21,7 +24,8 @@ from wiring.app import Helploop, build
 from wiring.scheduler import start_scheduler
 from wiring.server import Server
 from wiring.settings import Settings
-from wiring.worker import WorkerChild, kick_fd, read_kicks
+from wiring.worker import (KICK_FD_ENV, KICK_WRITE_FD_ENV, LISTEN_FD_ENV, ChildProcess, KickPipe, inherited_fd,
+                           read_kicks, write_kick)
 
 log = logging.getLogger("helploop")
 README_HINT = 'See README.md, section "Create the Slack app".'
@@ -60,25 +64,27 @@ def run_service(settings: Settings, host: str, err: TextIO = sys.stderr, role: s
     if role == "worker":
         return _run_worker(settings, err)
     try:
-        helploop = _start(settings)
+        helploop = _start(settings, upgrade=inherited_fd(LISTEN_FD_ENV) is None)  # a web child's parent did
         server = None if settings.slack_app_token else _bind(helploop, host, settings.port)
     except StartupError as error:
         print(f"helploop run: {error.message}", file=err)
         return error.code
     stop = threading.Event()
     _on_signals(stop)
-    worker = _hand_off(helploop, settings) if role == "all" and settings.worker_process else None
-    scheduler = _schedule(helploop) if role == "all" and worker is None else None
+    children, pipe = _hand_off(helploop, settings, server) if role == "all" and settings.worker_process else ([], None)
+    scheduler = _schedule(helploop) if role == "all" and pipe is None else None
     if role == "web":
-        helploop.inbox.hand_off(lambda _item_id: None)  # a separate worker's sweep takes it up
+        helploop.inbox.hand_off(_web_kicks())
     try:
         _serve(helploop, server, stop)
     finally:
         log.info("stopping: no new work; finishing what is in flight")
         if server is not None:
             server.close()
-        if worker is not None:
-            worker.stop()
+        for child in children:  # extra web processes first: their acks hand work to the worker
+            child.stop()
+        if pipe is not None:
+            pipe.close()
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         helploop.close()
@@ -96,7 +102,7 @@ def _run_worker(settings: Settings, err: TextIO) -> int:
     stop = threading.Event()
     _on_signals(stop)
     scheduler = _schedule(helploop)
-    fd = kick_fd()
+    fd = inherited_fd(KICK_FD_ENV)
     if fd is not None:
         read_kicks(helploop.inbox.kick, fd, on_parent_gone=lambda: os.kill(os.getpid(), signal.SIGKILL))
     log.info("worker ready")
@@ -109,11 +115,26 @@ def _run_worker(settings: Settings, err: TextIO) -> int:
     return ExitCode.OK
 
 
-def _hand_off(helploop: Helploop, settings: Settings) -> WorkerChild:
-    worker = WorkerChild(settings.worker_nice)
+def _hand_off(helploop: Helploop, settings: Settings,
+              server: Server | None) -> tuple[list[ChildProcess], KickPipe]:
+    """Start the worker child and, over HTTP, WEB_PROCESSES - 1 web children on this process's socket."""
+    pipe = KickPipe()
+    worker = ChildProcess("worker", settings.worker_nice, {KICK_FD_ENV: pipe.read_fd})
     worker.start()
-    helploop.inbox.hand_off(worker.kick)
-    return worker
+    helploop.inbox.hand_off(pipe.kick)
+    webs = [] if server is None else [
+        ChildProcess("web", 0, {LISTEN_FD_ENV: server.fileno, KICK_WRITE_FD_ENV: pipe.write_fd})
+        for _ in range(settings.web_processes - 1)]
+    for web in webs:
+        web.start()
+    return [*webs, worker], pipe
+
+
+def _web_kicks() -> Callable[[int], None]:
+    """Where a web process sends stored ids: into its parent's worker pipe, or nowhere (a separate worker's
+    sweep finds them)."""
+    fd = inherited_fd(KICK_WRITE_FD_ENV)
+    return (lambda _item_id: None) if fd is None else functools.partial(write_kick, fd)
 
 
 def _schedule(helploop: Helploop) -> BackgroundScheduler:
@@ -166,6 +187,9 @@ def _require_current_schema(settings: Settings) -> None:
 
 
 def _bind(helploop: Helploop, host: str, port: int) -> Server:
+    inherited = inherited_fd(LISTEN_FD_ENV)
+    if inherited is not None:  # an extra web process accepts on its parent's socket
+        return Server(helploop.wsgi, sock=socket.socket(fileno=inherited))
     try:
         return Server(helploop.wsgi, host=host, port=port)
     except OSError as error:

@@ -52,6 +52,7 @@ class Settings:
     kb_drafts_dir: Path | None = None   # KB_DRAFTS_DIR: where "Save as answer" writes (default: drafts_dir())
     worker_process: bool = True          # `helploop run` acks in one process and works in a child (wiring/worker.py)
     worker_nice: int = 10                # the child's CPU priority below the acks (0-19)
+    web_processes: int = 2               # processes acknowledging HTTP requests on the one port (wiring/worker.py)
     requester_hours: Daytime = DAYTIME   # REQUESTER_HOURS: follow-ups, re-checks, pulses reach people 9-18 (or off)
 
     @classmethod
@@ -72,9 +73,10 @@ class Settings:
             delivery_lease = float(get("DELIVERY_LEASE_SECONDS") or 60)
             sweep = float(get("SWEEP_SECONDS") or 2)
             nice = int(get("WORKER_NICE") or 10)
+            web_processes = int(get("WEB_PROCESSES") or 2)
             inbox_workers = max(1, int(get("INBOX_WORKERS") or 8))
         except ValueError as error:
-            raise SettingsError(f"PORT, WORKER_NICE, INBOX_WORKERS and the *_SECONDS settings must be numbers: {error}") from None
+            raise SettingsError(f"PORT, WORKER_NICE, WEB_PROCESSES, INBOX_WORKERS and the *_SECONDS settings must be numbers: {error}") from None
         capture = _capture(get)
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
@@ -107,6 +109,7 @@ class Settings:
             **capture,
             worker_process=get("WORKER_PROCESS") not in ("0", "false", "no"),
             worker_nice=min(max(nice, 0), 19),
+            web_processes=min(max(web_processes, 1), 16),
             requester_hours=_hours(get("REQUESTER_HOURS")),
         )
 

@@ -8,6 +8,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +55,15 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return _state(pid) not in ("Z", "X")  # a zombie waits for its parent to reap it: it runs nothing
+
+
+def stopped(pid: int, timeout: float = 5.0) -> None:
+    """Wait until every thread of `pid` is stopped: kill() returns before a thread running on another core
+    has stopped, and such a thread could still accept a connection."""
+    deadline = time.monotonic() + timeout
+    while any(_state(int(task.name)) not in ("T", "t") for task in Path(f"/proc/{pid}/task").iterdir()):
+        assert time.monotonic() < deadline, f"process {pid} did not stop"
+        time.sleep(0.01)
 
 
 def _state(pid: int) -> str:
@@ -129,6 +139,7 @@ def test_a_second_web_process_takes_connections_on_the_same_port(slack, group, q
     child.wait_for_stderr("worker ready")
     child.wait_for_stderr("listening on", count=2)
     os.kill(child.pid, signal.SIGSTOP)  # the first web process accepts nothing now
+    stopped(child.pid)
     try:
         ask(child, ASKER, ASKER_DM, question)  # a new connection: only the second one can take it
         assert "[That solved it]" in answered(slack, ASKER_DM)

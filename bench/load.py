@@ -296,35 +296,37 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def _children(pid: int) -> list[int]:
+    """The process ids of `pid`'s children now alive."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found.extend(int(child) for child in task.read_text().split())
+        except OSError:
+            continue
+    return found
+
+
 def _tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and of its descendants now alive (helploop run's worker child)."""
+    """CPU seconds of a process and of its descendants now alive (helploop run's worker and web children)."""
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
         total += _proc_cpu(current)
-        for task in Path(f"/proc/{current}/task").glob("*/children"):
-            try:
-                todo.extend(int(child) for child in task.read_text().split())
-            except OSError:
-                continue
+        todo.extend(_children(current))
     return total
 
 
 def _web_cpu(pid: int) -> float:
     """CPU seconds of helploop run's acknowledging processes: the parent and its `--role web` children."""
-    total = _proc_cpu(pid)
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            children = [int(child) for child in task.read_text().split()]
-        except OSError:
-            continue
-        for child in children:
-            try:
-                if b"--role\0web" in Path(f"/proc/{child}/cmdline").read_bytes():
-                    total += _proc_cpu(child)
-            except OSError:
-                continue
-    return total
+    return _proc_cpu(pid) + sum(_proc_cpu(child) for child in _children(pid) if _is_web(child))
+
+
+def _is_web(pid: int) -> bool:
+    try:
+        return b"--role\0web" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def _machine() -> tuple[float, float]:
